@@ -1,0 +1,88 @@
+/// One DNS message seen on the wire (or quoted inside an ICMP error).
+public struct DNSMessageEvent: Sendable {
+    /// 1-based packet number; for DNS over TCP the packet holding the message's last byte.
+    public var frame: Int
+    public var ts: Timestamp
+    public var src: Endpoint
+    public var dst: Endpoint
+    public var transport: Transport
+    public var message: DNSMessage
+    /// True for a message quoted inside an ICMP error (not itself on the wire as DNS).
+    public var quoted: Bool
+    /// When the same packet was captured twice (`-i any`: on a veth and on the bridge), the first copy's frame.
+    public var duplicateOf: Int?
+    public init(frame: Int, ts: Timestamp, src: Endpoint, dst: Endpoint, transport: Transport, message: DNSMessage,
+                quoted: Bool = false, duplicateOf: Int? = nil) {
+        self.frame = frame; self.ts = ts; self.src = src; self.dst = dst; self.transport = transport
+        self.message = message; self.quoted = quoted; self.duplicateOf = duplicateOf
+    }
+}
+
+/// An ICMP or ICMPv6 error that quotes a datagram we can name (e.g. port unreachable for a DNS query).
+public struct ICMPErrorEvent: Sendable {
+    public var frame: Int
+    public var ts: Timestamp
+    /// Who sent the ICMP error.
+    public var reporter: IPAddress
+    public var v6: Bool
+    public var type: UInt8
+    public var code: UInt8
+    public var name: String
+    /// The quoted datagram's endpoints and protocol (6 TCP, 17 UDP).
+    public var quotedSrc: Endpoint
+    public var quotedDst: Endpoint
+    public var quotedProto: UInt8
+    /// The quoted DNS id when the quote holds a DNS header.
+    public var quotedDNSID: UInt16?
+    public init(frame: Int, ts: Timestamp, reporter: IPAddress, v6: Bool, type: UInt8, code: UInt8, name: String,
+                quotedSrc: Endpoint, quotedDst: Endpoint, quotedProto: UInt8, quotedDNSID: UInt16?) {
+        self.frame = frame; self.ts = ts; self.reporter = reporter; self.v6 = v6; self.type = type; self.code = code
+        self.name = name; self.quotedSrc = quotedSrc; self.quotedDst = quotedDst; self.quotedProto = quotedProto
+        self.quotedDNSID = quotedDNSID
+    }
+}
+
+/// A query and what became of it.
+public struct DNSTransaction: Sendable {
+    public enum Outcome: String, Sendable {
+        /// A response arrived within the timeout.
+        case answered
+        /// No response by the timeout (or the end of the capture, which is then noted).
+        case unanswered
+        /// An ICMP error (port/host unreachable, prohibited) came back instead.
+        case icmpError = "icmp-error"
+    }
+    public var client: Endpoint
+    public var server: Endpoint
+    public var transport: Transport
+    public var id: UInt16
+    public var qname: String
+    public var qtype: DNSType
+    public var queryFrame: Int
+    public var queryTS: Timestamp
+    public var outcome: Outcome
+    public var responseFrame: Int?
+    public var responseTS: Timestamp?
+    public var rcode: DNSRcode?
+    public var truncated: Bool
+    public var answers: Int
+    /// A response that arrived after the timeout or after the client had already retried.
+    public var late: Bool
+    /// The capture ended before the timeout passed for this unanswered query.
+    public var endedByCapture: Bool
+    public var icmp: ICMPErrorEvent?
+    /// 1 for the first try of this question by this client, 2 for the next…
+    public var attempt: Int
+    /// The query frame of the previous attempt of the same question by the same client.
+    public var retryOf: Int?
+    /// For a TCP query that follows a truncated UDP answer: that answer's frame.
+    public var afterTruncation: Int?
+    public var rtt: Duration? { responseTS.map { $0 - queryTS } }
+
+    public init(client: Endpoint, server: Endpoint, transport: Transport, id: UInt16, qname: String, qtype: DNSType,
+                queryFrame: Int, queryTS: Timestamp) {
+        self.client = client; self.server = server; self.transport = transport; self.id = id; self.qname = qname
+        self.qtype = qtype; self.queryFrame = queryFrame; self.queryTS = queryTS; self.outcome = .unanswered
+        self.truncated = false; self.answers = 0; self.late = false; self.endedByCapture = false; self.attempt = 1
+    }
+}

@@ -1,0 +1,18 @@
+/// Where decoded events go. Reporters and the correlator implement it; decoders never see it.
+/// Every method has a default that ignores the event, so a sink implements only what it wants.
+public protocol EventSink {
+    mutating func dns(_ e: DNSMessageEvent)
+    mutating func dnsTransaction(_ t: DNSTransaction)
+    mutating func icmp(_ e: ICMPErrorEvent)
+    mutating func tcp(_ e: TCPConnectionEvent)
+    /// False when nobody will read DNS message events: the pipeline then skips building them.
+    var wantsDNSMessages: Bool { get }
+}
+
+extension EventSink {
+    public mutating func dns(_ e: DNSMessageEvent) {}
+    public mutating func dnsTransaction(_ t: DNSTransaction) {}
+    public mutating func icmp(_ e: ICMPErrorEvent) {}
+    public mutating func tcp(_ e: TCPConnectionEvent) {}
+    public var wantsDNSMessages: Bool { true }
+}

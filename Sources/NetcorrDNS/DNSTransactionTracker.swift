@@ -1,0 +1,152 @@
+import DequeModule
+import NetcorrCore
+
+/// How queries are judged. Go's resolver defaults: 5 s per attempt, 2 attempts (resolv.conf `options
+/// timeout:N attempts:N` change them).
+public struct DNSTrackerOptions: Sendable {
+    /// A query with no response after this long is unanswered.
+    public var timeout: Duration = .seconds(5)
+    /// A response this long after the timeout still counts as the (late) answer to it.
+    public var lateGrace: Duration = .seconds(30)
+    /// A repeat of the same question by the same client within this window of the previous attempt is a retry.
+    public var retryWindow: Duration = .seconds(12)
+    public init() {}
+}
+
+/// Matches responses to queries and follows retries. Fed DNS messages and ICMP errors in capture order;
+/// emits each transaction once it is settled (answered, or unanswered once `timeout + lateGrace` passed, or at
+/// `finish`). Memory holds only open queries and the last attempt per recent question.
+public struct DNSTransactionTracker {
+    struct Key: Hashable { var client: Endpoint; var server: Endpoint; var transport: Transport; var id: UInt16 }
+    struct QuestionKey: Hashable { var client: IPAddress; var qname: String; var qtype: UInt16 }
+    struct LastAttempt { var frame: Int; var ts: Timestamp; var attempt: Int; var settledOK: Bool; var tcFrame: Int? }
+
+    public let options: DNSTrackerOptions
+    var open: [Int: DNSTransaction] = [:]
+    var byKey: [Key: [Int]] = [:]
+    var order: Deque<Int> = []
+    var nextSlot = 0
+    var lastAttempt: [QuestionKey: LastAttempt] = [:]
+    var lastSweep = Timestamp(nanoseconds: .min)
+    /// Responses that matched no open query (wrong id, port or question, or a duplicate).
+    public private(set) var unmatchedResponses: [Int] = []
+    public private(set) var unmatchedResponseCount = 0
+
+    public init(options: DNSTrackerOptions = .init()) { self.options = options }
+
+    public mutating func message(_ e: DNSMessageEvent, emit: (DNSTransaction) -> Void) {
+        guard !e.quoted, e.duplicateOf == nil else { return }
+        advance(to: e.ts, emit: emit)
+        let m = e.message
+        if !m.isResponse {
+            guard m.opcode == 0, let qname = m.qname, let qtype = m.qtype else { return }
+            var t = DNSTransaction(client: e.src, server: e.dst, transport: e.transport, id: m.id, qname: qname,
+                                   qtype: qtype, queryFrame: e.frame, queryTS: e.ts)
+            let qk = QuestionKey(client: e.src.address, qname: qname.lowercased(), qtype: qtype.rawValue)
+            if let last = lastAttempt[qk], e.ts - last.ts <= options.retryWindow {
+                if e.transport == .tcp, let tc = last.tcFrame {
+                    t.afterTruncation = tc
+                    t.attempt = last.attempt
+                    t.retryOf = last.frame
+                } else if !last.settledOK {
+                    t.attempt = last.attempt + 1
+                    t.retryOf = last.frame
+                }
+            }
+            lastAttempt[qk] = LastAttempt(frame: e.frame, ts: e.ts, attempt: t.attempt, settledOK: false, tcFrame: nil)
+            let slot = nextSlot
+            nextSlot += 1
+            open[slot] = t
+            byKey[Key(client: e.src, server: e.dst, transport: e.transport, id: m.id), default: []].append(slot)
+            order.append(slot)
+            return
+        }
+        let key = Key(client: e.dst, server: e.src, transport: e.transport, id: m.id)
+        guard var slots = byKey[key], !slots.isEmpty else { unmatched(e.frame); return }
+        // The oldest open query with the same question (a response without a question matches by id alone).
+        guard let pos = slots.firstIndex(where: { s in
+            guard let t = open[s] else { return false }
+            guard let rq = m.qname else { return true }
+            return rq.lowercased() == t.qname.lowercased() && (m.qtype == nil || m.qtype == t.qtype)
+        }) else { unmatched(e.frame); return }
+        let slot = slots.remove(at: pos)
+        if slots.isEmpty { byKey[key] = nil } else { byKey[key] = slots }
+        guard var t = open.removeValue(forKey: slot) else { return }
+        t.outcome = .answered
+        t.responseFrame = e.frame
+        t.responseTS = e.ts
+        t.rcode = m.rcode
+        t.truncated = m.truncated
+        t.answers = m.ancount
+        let qk = QuestionKey(client: t.client.address, qname: t.qname.lowercased(), qtype: t.qtype.rawValue)
+        if e.ts - t.queryTS > options.timeout { t.late = true }
+        if var last = lastAttempt[qk] {
+            if last.frame != t.queryFrame && last.ts > t.queryTS && last.ts < e.ts { t.late = true }
+            if last.frame == t.queryFrame {
+                last.settledOK = (m.rcode == .noError || m.rcode == .nxDomain) && !m.truncated && !t.late
+                if m.truncated && e.transport == .udp { last.tcFrame = e.frame }
+                lastAttempt[qk] = last
+            }
+        }
+        emit(t)
+    }
+
+    /// An ICMP error quoting a UDP datagram: settles the query it quotes.
+    public mutating func icmp(_ e: ICMPErrorEvent, emit: (DNSTransaction) -> Void) {
+        advance(to: e.ts, emit: emit)
+        guard e.quotedProto == 17 else { return }
+        // The quoted datagram went client → server.
+        let candidates = byKey.filter { $0.key.client == e.quotedSrc && $0.key.server == e.quotedDst && $0.key.transport == .udp
+            && (e.quotedDNSID == nil || $0.key.id == e.quotedDNSID!) }
+        guard let (key, slots) = candidates.min(by: { ($0.value.first ?? 0) < ($1.value.first ?? 0) }), let slot = slots.first,
+              var t = open.removeValue(forKey: slot) else { return }
+        if slots.count == 1 { byKey[key] = nil } else { byKey[key] = Array(slots.dropFirst()) }
+        t.outcome = .icmpError
+        t.icmp = e
+        t.responseFrame = e.frame
+        t.responseTS = e.ts
+        emit(t)
+    }
+
+    /// Settles queries whose time has run out by `now` (capture time).
+    public mutating func advance(to now: Timestamp, emit: (DNSTransaction) -> Void) {
+        let limit = options.timeout + options.lateGrace
+        while let slot = order.first {
+            guard let t = open[slot] else { order.removeFirst(); continue }
+            guard now - t.queryTS > limit else { break }
+            order.removeFirst()
+            settleUnanswered(slot, emit: emit, endedByCapture: false)
+        }
+        if now - lastSweep > options.retryWindow {
+            lastSweep = now
+            lastAttempt = lastAttempt.filter { now - $0.value.ts <= options.retryWindow }
+        }
+    }
+
+    /// End of capture: every open query is settled.
+    public mutating func finish(at end: Timestamp, emit: (DNSTransaction) -> Void) {
+        while let slot = order.popFirst() {
+            guard let t = open[slot] else { continue }
+            settleUnanswered(slot, emit: emit, endedByCapture: end - t.queryTS < options.timeout)
+        }
+    }
+
+    public var openQueries: Int { open.count }
+
+    mutating func settleUnanswered(_ slot: Int, emit: (DNSTransaction) -> Void, endedByCapture: Bool) {
+        guard var t = open.removeValue(forKey: slot) else { return }
+        let key = Key(client: t.client, server: t.server, transport: t.transport, id: t.id)
+        if var s = byKey[key] {
+            s.removeAll { $0 == slot }
+            byKey[key] = s.isEmpty ? nil : s
+        }
+        t.outcome = .unanswered
+        t.endedByCapture = endedByCapture
+        emit(t)
+    }
+
+    mutating func unmatched(_ frame: Int) {
+        unmatchedResponseCount += 1
+        if unmatchedResponses.count < 64 { unmatchedResponses.append(frame) }
+    }
+}

@@ -1,0 +1,201 @@
+import NetcorrCore
+import NetcorrDNS
+import NetcorrTCP
+import NetcorrWire
+
+/// A TCP connection and whatever reads its byte streams.
+struct ConnectionEntry {
+    var conn: TCPConnection
+    var app: AppDispatch
+}
+
+/// Receives a connection's in-order bytes and turns them into application events, buffered until the pipeline
+/// hands them on (the buffers keep their capacity, so steady state allocates nothing).
+struct AppDispatch: StreamSink {
+    enum Reader {
+        case none
+        case dns(DNSOverTCPFramer)
+    }
+    var reader: Reader
+    var client: Endpoint
+    var server: Endpoint
+    var dnsOut: [(payload: [UInt8], origin: SegmentOrigin, direction: FlowDirection)] = []
+    var anomalies: [(Anomaly, Int)] = []
+
+    mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
+        switch reader {
+        case .none: return
+        case .dns(var f):
+            reader = .none
+            f.feed(b, direction: direction, origin: origin) { msg, o in dnsOut.append((msg, o, direction)) }
+            for a in f.takeAnomalies() { anomalies.append((a, origin.frame)) }
+            reader = .dns(f)
+        }
+    }
+
+    mutating func gap(_ count: Int, direction: FlowDirection, origin: SegmentOrigin) {
+        anomalies.append((.tcpGap, origin.frame))
+        switch reader {
+        case .none: return
+        case .dns(var f):
+            reader = .none
+            f.gap(direction: direction)
+            reader = .dns(f)
+        }
+    }
+}
+
+/// RFC 1035 §4.2.2 / RFC 7766: DNS over TCP, each message behind a two-byte length. Messages may span
+/// segments and several may share one; only a partial message is copied.
+struct DNSOverTCPFramer {
+    var partial: [[UInt8]] = [[], []]
+    var lost = [false, false]
+    var pendingAnomalies: [Anomaly] = []
+
+    mutating func feed(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin,
+                       emit: ([UInt8], SegmentOrigin) -> Void) {
+        let i = Int(direction.rawValue)
+        if lost[i] {
+            // After a gap, assume the next chunk starts a message (segments usually do).
+            lost[i] = false
+            partial[i].removeAll(keepingCapacity: true)
+        }
+        var off = 0
+        while off < b.count {
+            if partial[i].count < 2 {
+                partial[i].append(b[off])
+                off += 1
+                continue
+            }
+            let need = Int(partial[i][0]) << 8 | Int(partial[i][1])
+            let have = partial[i].count - 2
+            let take = min(need - have, b.count - off)
+            if take > 0 {
+                partial[i].append(contentsOf: UnsafeRawBufferPointer(rebasing: b[off..<(off + take)]))
+                off += take
+            }
+            if partial[i].count - 2 == need {
+                if need < 12 { pendingAnomalies.append(.dnsTCPLengthShort) }
+                emit(Array(partial[i][2...]), origin)
+                partial[i].removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    mutating func gap(direction: FlowDirection) { lost[Int(direction.rawValue)] = true }
+
+    mutating func takeAnomalies() -> [Anomaly] {
+        defer { pendingAnomalies.removeAll() }
+        return pendingAnomalies
+    }
+}
+
+extension Pipeline {
+    mutating func tcpSegment<S: EventSink>(_ b: Span<UInt8>, _ t: TCPHeader, src: Endpoint, dst: Endpoint,
+                                           origin: SegmentOrigin, duplicateOf: Int?, sink: inout S) {
+        // A copy of a packet already seen on another interface adds nothing to the stream or the counts.
+        if duplicateOf != nil { return }
+        let key = FlowKey(src, dst, .tcp)
+        var entry: ConnectionEntry
+        if let e = connections.removeValue(forKey: key) {
+            if t.flags.contains(.syn) && !t.flags.contains(.ack) && e.conn.isClosed {
+                connections[key] = e
+                closeConnection(key, sink: &sink)
+                entry = newConnection(t, src: src, dst: dst, origin: origin)
+            } else {
+                entry = e
+            }
+        } else {
+            if connections.count >= options.maxConnections { evictIdle(sink: &sink) }
+            entry = newConnection(t, src: src, dst: dst, origin: origin)
+        }
+        let d = entry.conn.direction(from: src)
+        b.extracting(t.payload).withUnsafeBytes { raw in
+            entry.conn.segment(t, direction: d, payload: raw, origin: origin, sink: &entry.app)
+        }
+        drainApp(&entry.app, sink: &sink)
+        connections[key] = entry
+    }
+
+    mutating func newConnection(_ t: TCPHeader, src: Endpoint, dst: Endpoint, origin: SegmentOrigin) -> ConnectionEntry {
+        let initiator: Endpoint, responder: Endpoint
+        let opening: Bool
+        if t.flags.contains(.syn) {
+            opening = true
+            (initiator, responder) = t.flags.contains(.ack) ? (dst, src) : (src, dst)
+        } else {
+            opening = false
+            // Joined mid-connection: the side on the well-known (lower) port is the server.
+            (initiator, responder) = (dst.port < 1024 && src.port >= 1024) || options.dnsPorts.contains(dst.port) ? (src, dst)
+                : (src.port < 1024 && dst.port >= 1024) || options.dnsPorts.contains(src.port) ? (dst, src) : (src, dst)
+        }
+        stats.tcpConnections += 1
+        let reader: AppDispatch.Reader = options.dnsPorts.contains(responder.port) || options.dnsPorts.contains(initiator.port)
+            ? .dns(DNSOverTCPFramer()) : .none
+        return ConnectionEntry(conn: TCPConnection(initiator: initiator, responder: responder, origin: origin,
+                                                   sawOpening: opening, limits: options.reassembly),
+                               app: AppDispatch(reader: reader, client: initiator, server: responder))
+    }
+
+    mutating func drainApp<S: EventSink>(_ app: inout AppDispatch, sink: inout S) {
+        if !app.anomalies.isEmpty {
+            for (a, f) in app.anomalies { stats.anomalies.add(a, frame: f) }
+            app.anomalies.removeAll(keepingCapacity: true)
+        }
+        if !app.dnsOut.isEmpty {
+            for m in app.dnsOut {
+                let (src, dst) = m.direction == .fromInitiator ? (app.client, app.server) : (app.server, app.client)
+                m.payload.withUnsafeBufferPointer { p in
+                    dnsMessage(p.span, src: src, dst: dst, transport: .tcp, origin: m.origin, duplicateOf: nil, sink: &sink)
+                }
+            }
+            app.dnsOut.removeAll(keepingCapacity: true)
+        }
+    }
+
+    mutating func closeConnection<S: EventSink>(_ key: FlowKey, sink: inout S) {
+        guard var e = connections.removeValue(forKey: key) else { return }
+        e.conn.flush(sink: &e.app)
+        drainApp(&e.app, sink: &sink)
+        sink.tcp(e.conn.event)
+    }
+
+    mutating func evictIdle<S: EventSink>(sink: inout S) {
+        let victims = connections.sorted { $0.value.conn.lastTS < $1.value.conn.lastTS }.prefix(max(1, connections.count / 10))
+        for (k, _) in victims { closeConnection(k, sink: &sink) }
+    }
+}
+
+/// Recognises the same packet captured twice within a short window on different interfaces (Linux `-i any`
+/// sees a packet on the veth and again on the bridge or eth0). Only link types that name the interface or
+/// direction (cooked v1/v2) can tell a copy from a real retransmission, so only those are checked.
+struct DuplicateDetector {
+    struct Seen { var hash: UInt64; var frame: Int; var ts: Timestamp; var iface: Int64 }
+    var ring = [Seen](repeating: Seen(hash: 0, frame: 0, ts: Timestamp(nanoseconds: 0), iface: -1), count: 64)
+    var next = 0
+
+    mutating func check(_ b: Span<UInt8>, ip: IPHeader, link: LinkHeader, frame: Int, ts: Timestamp, window: Duration) -> Int? {
+        guard link.interfaceIndex >= 0 || link.packetType >= 0 else { return nil }
+        // FNV-1a over the addresses, the IPv4 id and the upper-layer bytes (TTL and checksum may change when
+        // the packet is routed between the two capture points).
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        @inline(__always) func mix(_ x: UInt64) { h = (h ^ x) &* 0x0000_0100_0000_01b3 }
+        mix(UInt64(truncatingIfNeeded: ip.src.hashValue)); mix(UInt64(truncatingIfNeeded: ip.dst.hashValue))
+        mix(UInt64(ip.proto)); mix(UInt64(ip.payload.count))
+        if ip.version == 4 { mix(UInt64(b.u16(link.payloadOffset + 4))) }
+        var i = ip.payload.lowerBound
+        let end = min(ip.payload.upperBound, i + 512)
+        while i < end { mix(UInt64(b[i])); i += 1 }
+        let iface = Int64(link.interfaceIndex) << 16 | Int64(link.packetType & 0xff)
+        var found: Int?
+        for s in ring where s.hash == h && s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) {
+            found = s.frame
+            break
+        }
+        if found == nil {
+            ring[next] = Seen(hash: h, frame: frame, ts: ts, iface: iface)
+            next = (next + 1) % ring.count
+        }
+        return found
+    }
+}

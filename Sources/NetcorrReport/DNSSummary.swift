@@ -1,0 +1,83 @@
+import NetcorrCore
+
+/// Per name and server: queries, answers by rcode, RTTs, unanswered, retries. Memory is bounded: at most
+/// `maxKeys` name/server pairs (the rest are folded into one row) and a reservoir of RTT samples per pair.
+public struct DNSSummary {
+    public struct Key: Hashable, Comparable {
+        public var qname: String
+        public var server: Endpoint
+        public static func < (a: Key, b: Key) -> Bool { (a.qname, a.server) < (b.qname, b.server) }
+    }
+    public struct Row {
+        public var queries = 0
+        public var byRcode: [DNSRcode: Int] = [:]
+        public var unanswered = 0
+        public var icmp = 0
+        public var late = 0
+        public var retries = 0
+        public var truncated = 0
+        public var rttSamples: [Int64] = []
+        public var rttCount = 0
+        public var rttMin = Int64.max
+        public var rttMax = Int64.min
+        public var median: Duration? {
+            guard !rttSamples.isEmpty else { return nil }
+            let s = rttSamples.sorted()
+            return Duration(nanoseconds: s[s.count / 2])
+        }
+    }
+    public private(set) var rows: [Key: Row] = [:]
+    public private(set) var failed: [DNSTransaction] = []
+    public private(set) var failedCount = 0
+    public private(set) var total = 0
+    public let maxKeys: Int
+    public let maxFailedKept: Int
+    let reservoir = 256
+
+    public init(maxKeys: Int = 10_000, maxFailedKept: Int = 500) {
+        self.maxKeys = maxKeys
+        self.maxFailedKept = maxFailedKept
+    }
+
+    /// A transaction failed when it got no answer, an ICMP error, an error rcode, or its answer came late.
+    public static func isFailure(_ t: DNSTransaction) -> Bool {
+        switch t.outcome {
+        case .unanswered, .icmpError: return true
+        case .answered: return t.late || (t.rcode != nil && t.rcode != .noError)
+        }
+    }
+
+    public mutating func add(_ t: DNSTransaction) {
+        total += 1
+        var key = Key(qname: t.qname.lowercased(), server: t.server)
+        if rows[key] == nil && rows.count >= maxKeys { key = Key(qname: "(other names)", server: t.server) }
+        var r = rows[key] ?? Row()
+        r.queries += 1
+        if t.attempt > 1 { r.retries += 1 }
+        if t.truncated { r.truncated += 1 }
+        if t.late { r.late += 1 }
+        switch t.outcome {
+        case .unanswered: r.unanswered += 1
+        case .icmpError: r.icmp += 1
+        case .answered:
+            if let rc = t.rcode { r.byRcode[rc, default: 0] += 1 }
+            if let rtt = t.rtt?.nanoseconds {
+                r.rttMin = min(r.rttMin, rtt)
+                r.rttMax = max(r.rttMax, rtt)
+                r.rttCount += 1
+                if r.rttSamples.count < reservoir {
+                    r.rttSamples.append(rtt)
+                } else {
+                    // Deterministic reservoir: replace a slot chosen by the sample count.
+                    let j = Int(UInt64(r.rttCount) &* 0x9e37_79b9_7f4a_7c15 >> 33) % r.rttCount
+                    if j < reservoir { r.rttSamples[j] = rtt }
+                }
+            }
+        }
+        rows[key] = r
+        if Self.isFailure(t) {
+            failedCount += 1
+            if failed.count < maxFailedKept { failed.append(t) }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import NetcorrCore
+
+/// Writes every event as one JSON object per line (NDJSON). Keys are documented in docs/EVENTS.md.
+public struct EventWriter: EventSink {
+    var w = JSONWriter()
+    let digits: Int
+    let out: (UnsafeRawBufferPointer) -> Void
+
+    /// `digits`: fraction digits of `ts` (the capture's precision).
+    public init(timestampDigits digits: Int, out: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.digits = digits
+        self.out = out
+    }
+
+    mutating func end() {
+        w.endObject()
+        w.newline()
+        if w.buffer.count > 1 << 15 { w.flush(out) }
+    }
+
+    public mutating func flush() { w.flush(out) }
+
+    public mutating func dns(_ e: DNSMessageEvent) {
+        let m = e.message
+        w.beginObject()
+        w.field("kind", "dns")
+        w.field("frame", e.frame)
+        w.field("ts", number: e.ts.epochString(digits: digits))
+        w.field("src", e.src.address.description)
+        w.field("dst", e.dst.address.description)
+        w.field("sport", Int(e.src.port))
+        w.field("dport", Int(e.dst.port))
+        w.field("transport", e.transport.description)
+        w.field("id", Int(m.id))
+        w.field("qr", m.isResponse)
+        w.field("opcode", m.opcode)
+        w.field("rcode", Int(m.rcode.rawValue))
+        w.field("rcode_name", m.rcode.description)
+        w.field("aa", m.authoritative)
+        w.field("tc", m.truncated)
+        w.field("rd", m.recursionDesired)
+        w.field("ra", m.recursionAvailable)
+        w.field("qname", m.qname)
+        w.field("qtype", m.qtype.map { Int($0.rawValue) })
+        w.field("qtype_name", m.qtype?.description)
+        if m.isUpdate {
+            // RFC 2136 §2.2: zone, prerequisite, update, additional.
+            w.field("zocount", m.qdcount)
+            w.field("ancount", nil as Int?)
+            w.field("prcount", m.ancount)
+            w.field("upcount", m.nscount)
+        } else {
+            w.field("qdcount", m.qdcount)
+            w.field("ancount", m.ancount)
+            w.field("nscount", m.nscount)
+        }
+        w.field("arcount", m.arcount)
+        w.field("a", m.records(of: .a))
+        w.field("aaaa", m.records(of: .aaaa))
+        w.field("cname", m.records(of: .cname))
+        if !m.records.isEmpty {
+            w.beginArray("records")
+            for r in m.records {
+                w.beginObject()
+                w.field("section", r.section == .answer ? "answer" : r.section == .authority ? "authority" : "additional")
+                w.field("name", r.name)
+                w.field("type", Int(r.type.rawValue))
+                w.field("type_name", r.type.description)
+                w.field("ttl", Int(r.ttl))
+                w.field("rdlength", r.rdlength)
+                if let d = r.data { w.field("data", d) }
+                w.endObject()
+            }
+            w.endArray()
+        }
+        if let x = m.edns {
+            w.beginObject("edns")
+            w.field("udp_size", Int(x.udpSize))
+            w.field("version", Int(x.version))
+            w.field("do", x.dnssecOK)
+            w.field("options", x.optionCodes.map { Int($0) })
+            w.endObject()
+        }
+        if let bad = m.malformed { w.field("malformed", bad) }
+        if let d = e.duplicateOf { w.field("duplicate_of", d) }
+        end()
+    }
+
+    public mutating func dnsTransaction(_ t: DNSTransaction) {
+        w.beginObject()
+        w.field("kind", "dns_transaction")
+        w.field("frame", t.queryFrame)
+        w.field("ts", number: t.queryTS.epochString(digits: digits))
+        w.field("client", t.client.description)
+        w.field("server", t.server.description)
+        w.field("transport", t.transport.description)
+        w.field("id", Int(t.id))
+        w.field("qname", t.qname)
+        w.field("qtype", Int(t.qtype.rawValue))
+        w.field("qtype_name", t.qtype.description)
+        w.field("outcome", t.outcome.rawValue)
+        w.field("response_frame", t.responseFrame)
+        if let r = t.responseTS { w.field("response_ts", number: r.epochString(digits: digits)) }
+        if let rtt = t.rtt { w.field("rtt", number: Duration.fixed(rtt.seconds, digits)) }
+        if let r = t.rcode { w.field("rcode", Int(r.rawValue)); w.field("rcode_name", r.description) }
+        w.field("tc", t.truncated)
+        w.field("answers", t.answers)
+        w.field("late", t.late)
+        w.field("attempt", t.attempt)
+        w.field("retry_of", t.retryOf)
+        if let a = t.afterTruncation { w.field("after_truncation", a) }
+        if t.endedByCapture { w.field("ended_by_capture", true) }
+        if let i = t.icmp { w.field("icmp", i.name); w.field("icmp_frame", i.frame) }
+        end()
+    }
+
+    public mutating func icmp(_ e: ICMPErrorEvent) {
+        w.beginObject()
+        w.field("kind", "icmp")
+        w.field("frame", e.frame)
+        w.field("ts", number: e.ts.epochString(digits: digits))
+        w.field("src", e.reporter.description)
+        w.field("type", Int(e.type))
+        w.field("code", Int(e.code))
+        w.field("name", e.name)
+        w.field("v6", e.v6)
+        w.field("quoted_proto", Int(e.quotedProto))
+        w.field("quoted_src", e.quotedSrc.address.description)
+        w.field("quoted_sport", Int(e.quotedSrc.port))
+        w.field("quoted_dst", e.quotedDst.address.description)
+        w.field("quoted_dport", Int(e.quotedDst.port))
+        if let id = e.quotedDNSID { w.field("quoted_dns_id", Int(id)) }
+        end()
+    }
+
+    public mutating func tcp(_ e: TCPConnectionEvent) {
+        w.beginObject()
+        w.field("kind", "tcp")
+        w.field("frame", e.firstFrame)
+        w.field("src", e.initiator.address.description)
+        w.field("sport", Int(e.initiator.port))
+        w.field("dst", e.responder.address.description)
+        w.field("dport", Int(e.responder.port))
+        w.field("state", e.state)
+        w.field("syn", e.syn)
+        w.field("synack", e.synAck)
+        w.field("fin", e.fin)
+        w.field("rst", e.rst)
+        w.field("packets", e.packets)
+        w.field("bytes", e.bytes)
+        w.field("packets_per_direction", e.packetsPerDirection)
+        w.field("bytes_per_direction", e.bytesPerDirection)
+        w.field("retransmissions", e.retransmissions)
+        w.field("out_of_order", e.outOfOrder)
+        w.field("zero_window", e.zeroWindow)
+        w.field("lost_segments", e.lostSegments)
+        w.field("keep_alives", e.keepAlives)
+        w.field("first_ts", number: e.firstTS.epochString(digits: digits))
+        w.field("last_ts", number: e.lastTS.epochString(digits: digits))
+        w.field("last_frame", e.lastFrame)
+        if e.syn { w.field("syn_count", e.synCount) }
+        if let r = e.rstFrame { w.field("rst_frame", r) }
+        end()
+    }
+}

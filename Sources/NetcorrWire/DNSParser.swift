@@ -1,0 +1,232 @@
+import NetcorrCore
+
+/// Bounds on DNS decoding. Values, not hidden constants.
+public struct DNSLimits: Sendable {
+    /// Records decoded per message; the rest are counted only.
+    public var maxRecords: Int = 512
+    public init() {}
+}
+
+/// RFC 1035 §4 message decoding over a bounds-checked span.
+public enum DNSParser {
+    /// The 12-byte header alone: cheap, for the hot path.
+    public struct Header: Hashable, Sendable {
+        public var id: UInt16
+        public var flags: UInt16
+        public var qdcount: Int, ancount: Int, nscount: Int, arcount: Int
+        public var isResponse: Bool { flags & 0x8000 != 0 }
+    }
+
+    public static func header(_ b: Span<UInt8>) throws(DecodeError) -> Header {
+        guard b.count >= 12 else { throw DecodeError(.dnsTruncated, at: 0) }   // RFC 1035 §4.1.1
+        return Header(id: b.u16(0), flags: b.u16(2), qdcount: Int(b.u16(4)), ancount: Int(b.u16(6)),
+                      nscount: Int(b.u16(8)), arcount: Int(b.u16(10)))
+    }
+
+    /// Decodes a whole message. What decodes before a problem is kept and the problem is named in
+    /// `malformed`; only a message shorter than its header throws.
+    public static func decode(_ b: Span<UInt8>, limits: DNSLimits = .init()) throws(DecodeError) -> DNSMessage {
+        let h = try header(b)
+        var m = DNSMessage(id: h.id, flags: h.flags, qdcount: h.qdcount, ancount: h.ancount,
+                           nscount: h.nscount, arcount: h.arcount)
+        var off = 12
+        do throws(DecodeError) {
+            for i in 0..<h.qdcount {   // RFC 1035 §4.1.2
+                let (name, next) = try readName(b, at: off, problem: &m.malformedAnomaly)
+                guard b.count >= next + 4 else { throw DecodeError(.dnsTruncated, at: next) }
+                if i == 0 {
+                    m.qname = name
+                    m.qtype = DNSType(rawValue: b.u16(next))
+                    m.qclass = b.u16(next + 2)
+                }
+                off = next + 4
+            }
+            let total = h.ancount + h.nscount + h.arcount
+            for i in 0..<total {   // RFC 1035 §4.1.3
+                let section: DNSRecord.Section = i < h.ancount ? .answer : i < h.ancount + h.nscount ? .authority : .additional
+                let (name, next) = try readName(b, at: off, problem: &m.malformedAnomaly)
+                guard b.count >= next + 10 else { throw DecodeError(.dnsTruncated, at: next) }
+                let type = DNSType(rawValue: b.u16(next))
+                let rclass = b.u16(next + 2)
+                let ttl = b.u32(next + 4)
+                let rdlen = Int(b.u16(next + 8))
+                let rd = next + 10
+                guard b.count >= rd + rdlen else { throw DecodeError(.dnsRecordOverrun, at: next + 8) }
+                off = rd + rdlen
+                if type == .opt {   // RFC 6891 §6.1.2
+                    var codes: [UInt16] = []
+                    var o = rd
+                    while o < rd + rdlen {
+                        // Each option: code, length, data, all inside the record's data.
+                        guard o + 4 <= rd + rdlen, o + 4 + Int(b.u16(o + 2)) <= rd + rdlen else {
+                            if m.malformed == nil { m.malformed = Anomaly.dnsBadEDNSOption.rawValue }
+                            break
+                        }
+                        codes.append(b.u16(o))
+                        o += 4 + Int(b.u16(o + 2))
+                    }
+                    m.edns = EDNSInfo(udpSize: rclass, extendedRcodeHigh: UInt8(ttl >> 24), version: UInt8((ttl >> 16) & 0xff),
+                                      dnssecOK: ttl & 0x8000 != 0, optionCodes: codes)
+                }
+                if m.records.count < limits.maxRecords {
+                    var data: String?
+                    do throws(DecodeError) {
+                        data = try rdata(b, type: type, at: rd, length: rdlen, problem: &m.malformedAnomaly)
+                    } catch {
+                        if m.malformed == nil { m.malformed = error.anomaly.rawValue }
+                        data = nil
+                    }
+                    m.records.append(DNSRecord(section: section, name: name, type: type, rclass: rclass, ttl: ttl,
+                                               rdlength: rdlen, data: data))
+                }
+            }
+        } catch {
+            if m.malformed == nil { m.malformed = error.anomaly.rawValue }
+        }
+        return m
+    }
+
+    /// Text form of the record data of known types; nil for types kept as type and length only.
+    static func rdata(_ b: Span<UInt8>, type: DNSType, at o: Int, length n: Int,
+                      problem: inout Anomaly?) throws(DecodeError) -> String? {
+        func readName(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> (String, Int) {
+            try DNSParser.readName(b, at: start, problem: &problem)
+        }
+        switch type.rawValue {
+        case 1:
+            guard n == 4 else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            return b.ipv4(o).description
+        case 28:
+            guard n == 16 else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            return b.ipv6(o).description
+        case 2, 5, 12, 39:   // NS, CNAME, PTR, DNAME
+            let (name, end) = try readName(b, at: o)
+            guard end <= o + n else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            return name
+        case 15:   // MX
+            guard n >= 3 else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            let (name, end) = try readName(b, at: o + 2)
+            guard end <= o + n else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            return "\(b.u16(o)) \(name)"
+        case 33:   // SRV, RFC 2782
+            guard n >= 7 else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            let (name, end) = try readName(b, at: o + 6)
+            guard end <= o + n else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            return "\(b.u16(o)) \(b.u16(o + 2)) \(b.u16(o + 4)) \(name)"
+        case 6:   // SOA
+            let (mname, e1) = try readName(b, at: o)
+            let (rname, e2) = try readName(b, at: e1)
+            guard e2 + 20 <= o + n else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            return "\(mname) \(rname) \(b.u32(e2)) \(b.u32(e2 + 4)) \(b.u32(e2 + 8)) \(b.u32(e2 + 12)) \(b.u32(e2 + 16))"
+        case 16:   // TXT: character-strings
+            var parts: [String] = []
+            var p = o
+            while p < o + n {
+                let l = Int(b.u8(p))
+                guard p + 1 + l <= o + n else { throw DecodeError(.dnsRecordOverrun, at: p) }
+                parts.append(text(b, (p + 1)..<(p + 1 + l)))
+                p += 1 + l
+            }
+            return parts.joined(separator: " ")
+        default:
+            return nil
+        }
+    }
+
+    /// Reads a possibly compressed name at `start`; returns it without the trailing dot ("<Root>" for the
+    /// root) and the offset after the name's in-place bytes. Pointers may point anywhere inside the message
+    /// (Wireshark accepts forward pointers too), but the bytes visited are bounded by the message length, so a
+    /// pointer loop ends as `dns.compression-loop` instead of spinning; a name over 255 octets is
+    /// `dns.name-too-long` (RFC 1035 §2.3.4).
+    public static func readName(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> (String, Int) {
+        var problem: Anomaly?
+        return try readName(b, at: start, problem: &problem)
+    }
+
+    /// As `readName(_:at:)`, but a name that goes wrong after its first compression pointer (so its in-place
+    /// length is known) yields Wireshark's placeholder text and the problem in `problem`, and decoding goes on.
+    public static func readName(_ b: Span<UInt8>, at start: Int, problem: inout Anomaly?) throws(DecodeError) -> (String, Int) {
+        do throws(DecodeError) {
+            return try readNameStrict(b, at: start)
+        } catch {
+            guard let end = inPlaceEnd(b, at: start), error.anomaly == .dnsNameTooLong || error.anomaly == .dnsCompressionLoop
+            else { throw error }
+            if problem == nil { problem = error.anomaly }
+            return (error.anomaly == .dnsNameTooLong ? "<Name too long>" : "<Name contains a pointer that loops>", end)
+        }
+    }
+
+    /// Where a name's own bytes end, when it ends in a pointer (nil when the labels themselves are bad).
+    static func inPlaceEnd(_ b: Span<UInt8>, at start: Int) -> Int? {
+        var p = start
+        while p < b.count {
+            let l = Int(b.u8(p))
+            if l & 0xc0 == 0xc0 { return p + 2 <= b.count ? p + 2 : nil }
+            if l & 0xc0 != 0 { return nil }
+            if l == 0 { return nil }
+            p += 1 + l
+        }
+        return nil
+    }
+
+    static func readNameStrict(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> (String, Int) {
+        var bytes: [UInt8] = []
+        var p = start
+        var end = -1
+        var visited = 0
+        var wireLength = 1
+        while true {
+            guard p < b.count else { throw DecodeError(.dnsTruncated, at: p) }
+            let l = Int(b.u8(p))
+            switch l & 0xc0 {
+            case 0xc0:   // RFC 1035 §4.1.4
+                guard p + 1 < b.count else { throw DecodeError(.dnsTruncated, at: p) }
+                let target = (l & 0x3f) << 8 | Int(b.u8(p + 1))
+                if end < 0 { end = p + 2 }
+                visited += 2
+                guard visited <= b.count, target < b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
+                p = target
+            case 0x00:
+                if l == 0 {
+                    if end < 0 { end = p + 1 }
+                    return (bytes.isEmpty ? "<Root>" : String(decoding: bytes, as: UTF8.self), end)
+                }
+                guard p + 1 + l <= b.count else { throw DecodeError(.dnsTruncated, at: p) }
+                wireLength += l + 1
+                guard wireLength <= 255 else { throw DecodeError(.dnsNameTooLong, at: p) }
+                visited += l + 1
+                guard visited <= b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
+                if !bytes.isEmpty { bytes.append(UInt8(ascii: ".")) }
+                appendLabel(&bytes, b, (p + 1)..<(p + 1 + l))
+                p += 1 + l
+            default:   // 0x40 extended label types (RFC 6891 §5), 0x80 reserved
+                throw DecodeError(.dnsBadLabel, at: p)
+            }
+        }
+    }
+
+    /// Printable ASCII as is, the rest as \DDD (RFC 1035 §5.1 presentation form).
+    static func appendLabel(_ out: inout [UInt8], _ b: Span<UInt8>, _ r: Range<Int>) {
+        for i in r {
+            let c = b.u8(i)
+            if c > 0x20 && c < 0x7f {
+                out.append(c)
+            } else {
+                out.append(UInt8(ascii: "\\"))
+                out.append(0x30 + c / 100)
+                out.append(0x30 + (c / 10) % 10)
+                out.append(0x30 + c % 10)
+            }
+        }
+    }
+
+    static func text(_ b: Span<UInt8>, _ r: Range<Int>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(r.count)
+        for i in r {
+            let c = b.u8(i)
+            if c >= 0x20 && c < 0x7f { out.append(c) } else { out.append(UInt8(ascii: "?")) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

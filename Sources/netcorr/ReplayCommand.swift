@@ -1,0 +1,106 @@
+import ArgumentParser
+import NetcorrCapture
+import NetcorrCore
+import NetcorrPipeline
+import NetcorrReport
+
+/// Options that decide how packets are judged, shared by replay and capture.
+struct DecodeOptions: ParsableArguments {
+    @Option(name: .customLong("dns-timeout"), help: "Seconds after which a DNS query without a response is unanswered (Go's default: 5).")
+    var dnsTimeout: Double = 5
+
+    @Option(name: .customLong("dns-port"), help: "A port whose UDP and TCP traffic is DNS (repeatable; default 53).")
+    var dnsPorts: [UInt16] = []
+
+    func pipelineOptions() -> PipelineOptions {
+        var o = PipelineOptions()
+        o.dns.timeout = .seconds(dnsTimeout)
+        o.dns.retryWindow = .seconds(max(12, dnsTimeout * 2 + 2))
+        if !dnsPorts.isEmpty { o.dnsPorts = Set(dnsPorts) }
+        return o
+    }
+}
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Decode a .pcap or .pcapng file and report what failed.",
+        discussion: """
+        Trailing words are a BPF filter, as with tcpdump (`netcorr replay dump.pcap udp port 53`); packets keep \
+        their numbers in the file. Exit status: 0 nothing failed, 1 failures found, 2 unusable input.
+        """
+    )
+
+    @Argument(help: "The capture file (.pcap or .pcapng).")
+    var file: String
+
+    @Argument(parsing: .remaining, help: "A BPF filter expression.")
+    var filter: [String] = []
+
+    @Flag(help: "Print every decoded event as one JSON object per line (NDJSON) instead of the report.")
+    var events = false
+
+    @OptionGroup var decode: DecodeOptions
+
+    mutating func run() throws {
+        let reader: PcapFileReader
+        do {
+            reader = try PcapFileReader(path: file, filter: filter.isEmpty ? nil : filter.joined(separator: " "))
+        } catch {
+            Output.error(error.message)
+            throw ExitCode(2)
+        }
+        var pipeline = Pipeline(linkType: reader.linkType, options: decode.pipelineOptions())
+        var sink = ReplaySink(writer: events ? EventWriter(timestampDigits: reader.timestampDigits, out: Output.write) : nil)
+        while reader.next({ span, info in
+            pipeline.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &sink)
+        }) {}
+        pipeline.finish(sink: &sink)
+        sink.writer?.flush()
+        if let err = reader.readError {
+            Output.error("\(file): reading stopped after packet \(reader.frame): \(err)")
+            if reader.frame == 0 { throw ExitCode(2) }
+        }
+        if !events {
+            Output.print(render(pipeline: pipeline, sink: sink, reader: reader))
+        }
+        if sink.dns.failedCount > 0 { throw ExitCode(1) }
+    }
+
+    func render(pipeline: Pipeline, sink: ReplaySink, reader: PcapFileReader) -> String {
+        let s = pipeline.stats
+        var out = "\(file): \(s.packets) packets"
+        if let a = s.firstTS, let b = s.lastTS { out += " over " + (b - a).humanDescription }
+        out += ", link type \(reader.linkType)"
+        if s.duplicates > 0 { out += ", \(s.duplicates) duplicate copies (-i any)" }
+        out += "\n"
+        out += "  IPv4 \(s.ipv4), IPv6 \(s.ipv6), UDP \(s.udp), TCP \(s.tcp), ICMP \(s.icmp); \(s.dnsMessages) DNS messages, \(s.tcpConnections) TCP connections\n"
+        if s.snaplenTruncated > 0 { out += "  \(s.snaplenTruncated) packets cut short by the snapshot length\n" }
+        let um = pipeline.unmatchedDNSResponses
+        if um.count > 0 {
+            out += "  \(um.count) DNS responses matched no query (frames \(um.frames.prefix(8).map(String.init).joined(separator: ", ")))\n"
+        }
+        if s.anomalies.total > 0 {
+            out += "  not as expected: " + s.anomalies.sorted.map { a, n in
+                "\(a) ×\(n) (#" + (s.anomalies.firstFrames[a] ?? []).map(String.init).joined(separator: ", #") + ")"
+            }.joined(separator: "; ") + "\n"
+        }
+        out += "\n" + sink.dns.render(relativeTo: s.firstTS)
+        return out
+    }
+}
+
+/// Collects what the report needs and, with --events, writes every event.
+struct ReplaySink: EventSink {
+    var writer: EventWriter?
+    var dns = DNSSummary()
+
+    var wantsDNSMessages: Bool { writer != nil }
+    mutating func dns(_ e: DNSMessageEvent) { writer?.dns(e) }
+    mutating func dnsTransaction(_ t: DNSTransaction) {
+        dns.add(t)
+        writer?.dnsTransaction(t)
+    }
+    mutating func icmp(_ e: ICMPErrorEvent) { writer?.icmp(e) }
+    mutating func tcp(_ e: TCPConnectionEvent) { writer?.tcp(e) }
+}
