@@ -1,0 +1,149 @@
+import NetcorrCore
+
+/// A read-only view of a line's bytes. All scanning is on bytes; Strings are built only for kept fields.
+typealias Bytes = UnsafeBufferPointer<UInt8>
+
+@usableFromInline let sp: UInt8 = 0x20, quote: UInt8 = 0x22, colon: UInt8 = 0x3a, comma: UInt8 = 0x2c
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    @inline(__always) func sub(_ lo: Int, _ hi: Int) -> Bytes {
+        let l = Swift.max(0, Swift.min(lo, count)), h = Swift.max(l, Swift.min(hi, count))
+        return Bytes(rebasing: self[l..<h])
+    }
+    @inline(__always) func from(_ lo: Int) -> Bytes { sub(lo, count) }
+
+    @inline(__always) func hasPrefix(_ p: [UInt8], at i: Int = 0) -> Bool {
+        guard i >= 0, count - i >= p.count else { return false }
+        var k = 0
+        while k < p.count {
+            if self[i + k] != p[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    @inline(__always) func firstIndex(of b: UInt8, from i: Int = 0) -> Int? {
+        var k = i
+        while k < count {
+            if self[k] == b { return k }
+            k += 1
+        }
+        return nil
+    }
+
+    /// First occurrence of `p` at or after `i`.
+    func find(_ p: [UInt8], from i: Int = 0) -> Int? {
+        guard let f = p.first, p.count <= count else { return nil }
+        var k = Swift.max(0, i)
+        let last = count - p.count
+        while k <= last {
+            if self[k] == f && hasPrefix(p, at: k) { return k }
+            k += 1
+        }
+        return nil
+    }
+
+    func contains(_ p: [UInt8]) -> Bool { find(p) != nil }
+
+    /// Index just past the token starting at `i` (ends at a space or `stop`).
+    @inline(__always) func tokenEnd(from i: Int, stop: UInt8 = sp) -> Int {
+        var k = i
+        while k < count && self[k] != sp && self[k] != stop { k += 1 }
+        return k
+    }
+
+    /// Decimal digits at `i`: value and index after. Nil when no digit.
+    @inline(__always) func decimal(at i: Int) -> (UInt64, Int)? {
+        var k = i, v: UInt64 = 0
+        while k < count, self[k] >= 0x30, self[k] <= 0x39 {
+            v = v &* 10 &+ UInt64(self[k] - 0x30)
+            k += 1
+        }
+        return k == i ? nil : (v, k)
+    }
+
+    /// "0x" followed by hex digits at `i`.
+    func hexPointer(at i: Int) -> (UInt64, Int)? {
+        guard hasPrefix(Lit.zeroX, at: i) else { return nil }
+        var k = i + 2, v: UInt64 = 0
+        while k < count, let d = hexValue(self[k]) {
+            v = v << 4 | UInt64(d)
+            k += 1
+        }
+        return k == i + 2 ? nil : (v, k)
+    }
+
+    var string: String { String(decoding: self, as: UTF8.self) }
+}
+
+@inline(__always) func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39: c - 0x30
+    case 0x61...0x66: c - 0x61 + 10
+    case 0x41...0x46: c - 0x41 + 10
+    default: nil
+    }
+}
+
+/// Byte literals used by the recognisers.
+enum Lit {
+    static func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+    static let zeroX = b("0x")
+    static let arrow = b("->")
+}
+
+/// Go's `%q` of a string or byte slice, undone. `at` is the index of the opening quote; returns the bytes
+/// and the index after the closing quote. Nil when there is no closing quote.
+func goUnquote(_ p: Bytes, at start: Int) -> ([UInt8], Int)? {
+    guard start < p.count, p[start] == quote else { return nil }
+    var out: [UInt8] = []
+    var i = start + 1
+    while i < p.count {
+        let c = p[i]
+        if c == quote { return (out, i + 1) }
+        if c != 0x5c { out.append(c); i += 1; continue }
+        guard i + 1 < p.count else { return nil }
+        let e = p[i + 1]
+        switch e {
+        case 0x61: out.append(7); i += 2          // \a
+        case 0x62: out.append(8); i += 2          // \b
+        case 0x66: out.append(12); i += 2         // \f
+        case 0x6e: out.append(10); i += 2         // \n
+        case 0x72: out.append(13); i += 2         // \r
+        case 0x74: out.append(9); i += 2          // \t
+        case 0x76: out.append(11); i += 2         // \v
+        case 0x78:                                // \xNN
+            guard i + 3 < p.count, let h = hexValue(p[i + 2]), let l = hexValue(p[i + 3]) else { return nil }
+            out.append(h << 4 | l); i += 4
+        case 0x75, 0x55:                          // \uNNNN \UNNNNNNNN
+            let n = e == 0x75 ? 4 : 8
+            guard i + 1 + n < p.count else { return nil }
+            var v: UInt32 = 0
+            for k in 0..<n {
+                guard let d = hexValue(p[i + 2 + k]) else { return nil }
+                v = v << 4 | UInt32(d)
+            }
+            if let s = Unicode.Scalar(v) { out.append(contentsOf: Array(String(Character(s)).utf8)) }
+            i += 2 + n
+        case 0x30...0x37:                         // \NNN octal (Go accepts it; %q never prints it)
+            guard i + 3 < p.count else { return nil }
+            var v = 0
+            for k in 1...3 { v = v * 8 + Int(p[i + k] &- 0x30) }
+            out.append(UInt8(truncatingIfNeeded: v)); i += 4
+        default: out.append(e); i += 2            // \\ \" \'
+        }
+    }
+    return nil
+}
+
+/// Text of bytes that may not be UTF-8: valid UTF-8 as is, otherwise each byte as Latin-1.
+func lenientString(_ b: [UInt8]) -> String {
+    if let s = String(validating: b, as: UTF8.self) { return s }
+    return String(String.UnicodeScalarView(b.map { Unicode.Scalar($0) }))
+}
+
+/// Endpoint from "IP:PORT" / "[IPv6]:PORT" bytes.
+func endpoint(_ p: Bytes) -> Endpoint? {
+    guard p.count >= 3, p.count <= 64 else { return nil }
+    return Endpoint(Substring(p.string))
+}

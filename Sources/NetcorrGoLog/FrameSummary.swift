@@ -1,0 +1,138 @@
+import NetcorrCore
+
+/// x/net/http2 frame.go `summarizeFrame`, read back:
+/// `TYPE[ flags=A|B|0xNN][ stream=N] len=N` then per type `, settings: K=V, K=V` (SETTINGS),
+/// ` data="…"[ (N bytes omitted)]` (DATA), `[ (conn)] incr=N` (WINDOW_UPDATE), ` ping="…"` (PING),
+/// ` LastStreamID=N ErrCode=X Debug="…"` (GOAWAY), ` ErrCode=X` (RST_STREAM).
+enum H2Names {
+    static let frameTypes: [String: UInt8] = [
+        "DATA": 0, "HEADERS": 1, "PRIORITY": 2, "RST_STREAM": 3, "SETTINGS": 4, "PUSH_PROMISE": 5, "PING": 6,
+        "GOAWAY": 7, "WINDOW_UPDATE": 8, "CONTINUATION": 9,
+    ]
+    static let settings: [String: UInt16] = [
+        "HEADER_TABLE_SIZE": 1, "ENABLE_PUSH": 2, "MAX_CONCURRENT_STREAMS": 3, "INITIAL_WINDOW_SIZE": 4,
+        "MAX_FRAME_SIZE": 5, "MAX_HEADER_LIST_SIZE": 6, "ENABLE_CONNECT_PROTOCOL": 8, "NO_RFC7540_PRIORITIES": 9,
+    ]
+    static let errorCodes: [String: UInt32] = [
+        "NO_ERROR": 0, "PROTOCOL_ERROR": 1, "INTERNAL_ERROR": 2, "FLOW_CONTROL_ERROR": 3, "SETTINGS_TIMEOUT": 4,
+        "STREAM_CLOSED": 5, "FRAME_SIZE_ERROR": 6, "REFUSED_STREAM": 7, "CANCEL": 8, "COMPRESSION_ERROR": 9,
+        "CONNECT_ERROR": 10, "ENHANCE_YOUR_CALM": 11, "INADEQUATE_SECURITY": 12, "HTTP_1_1_REQUIRED": 13,
+    ]
+    static func flag(_ name: String, type: UInt8?) -> UInt8? {
+        switch name {
+        case "END_STREAM", "ACK": 0x1
+        case "END_HEADERS": 0x4
+        case "PADDED": 0x8
+        case "PRIORITY": 0x20
+        default: nil
+        }
+    }
+}
+
+extension GoLogLineParser {
+    /// An error code as Go prints it: a name, or "unknown error code 0xNN". Name (as printed) and number.
+    func errorCode(_ b: Bytes) -> (String?, UInt32?) {
+        let unknown = L.b("unknown error code ")
+        if b.hasPrefix(unknown), let (v, end) = b.hexPointer(at: unknown.count) {
+            return (b.sub(0, end).string, UInt32(truncatingIfNeeded: v))
+        }
+        let end = b.tokenEnd(from: 0, stop: comma)
+        let name = b.sub(0, end).string
+        guard !name.isEmpty else { return (nil, nil) }
+        return (name, H2Names.errorCodes[name])
+    }
+
+    /// Parses a frame summary; returns the frame (nil when the text is not one) and the index after it.
+    func parseFrameSummary(_ s: Bytes) -> (H2FrameSummary?, Int) {
+        let typeEnd = s.tokenEnd(from: 0, stop: comma)
+        guard typeEnd > 0, typeEnd <= 40 else { return (nil, 0) }
+        let typeName = s.sub(0, typeEnd).string
+        var type = H2Names.frameTypes[typeName]
+        let unk = "UNKNOWN_FRAME_TYPE_"
+        if type == nil, typeName.hasPrefix(unk), let n = UInt8(typeName.dropFirst(unk.count)) { type = n }
+        guard type != nil || typeName.hasPrefix("UNKNOWN") else { return (nil, 0) }
+        var f = H2FrameSummary(typeName: typeName, type: type)
+        var i = typeEnd
+        if s.hasPrefix(F.flags, at: i) {
+            i += F.flags.count
+            let end = s.tokenEnd(from: i)
+            for part in s.sub(i, end).split(separator: 0x7c) {
+                let name = String(decoding: part, as: UTF8.self)
+                if name.hasPrefix("0x"), let v = UInt8(name.dropFirst(2), radix: 16) { f.flags |= v }
+                else if let v = H2Names.flag(name, type: type) { f.flags |= v }
+            }
+            i = end
+        }
+        if s.hasPrefix(F.stream, at: i), let (v, end) = s.decimal(at: i + F.stream.count) {
+            f.streamID = UInt32(truncatingIfNeeded: v); i = end
+        }
+        guard s.hasPrefix(F.len, at: i), let (len, lenEnd) = s.decimal(at: i + F.len.count) else { return (nil, 0) }
+        f.length = Int(truncatingIfNeeded: len)
+        i = lenEnd
+        switch type {
+        case 4:
+            if s.hasPrefix(F.settingsColon, at: i) || s.hasPrefix(F.settingsEq, at: i) {
+                i += F.settingsColon.count
+                while i < s.count {
+                    while i < s.count, s[i] == sp { i += 1 }
+                    guard let eq = s.firstIndex(of: 0x3d, from: i), eq - i <= 40,
+                          let (v, end) = s.decimal(at: eq + 1) else { break }
+                    let name = s.sub(i, eq).string
+                    var id = H2Names.settings[name]
+                    if id == nil, name.hasPrefix("UNKNOWN_SETTING_") { id = UInt16(name.dropFirst(16)) }
+                    f.settings.append(H2Setting(name: name, id: id, value: UInt32(truncatingIfNeeded: v)))
+                    i = end
+                    guard i < s.count, s[i] == comma else { break }
+                    i += 1
+                }
+            }
+        case 0:
+            if s.hasPrefix(F.data, at: i), let (d, end) = goUnquote(s, at: i + F.data.count) {
+                f.data = d
+                i = end
+                if s.hasPrefix(F.openParen, at: i), let (n, e2) = s.decimal(at: i + F.openParen.count),
+                   s.hasPrefix(F.bytesOmitted, at: e2) {
+                    f.dataOmitted = Int(truncatingIfNeeded: n)
+                    i = e2 + F.bytesOmitted.count
+                }
+            }
+        case 8:
+            if s.hasPrefix(F.conn, at: i) { i += F.conn.count }
+            if s.hasPrefix(F.incr, at: i), let (v, end) = s.decimal(at: i + F.incr.count) {
+                f.increment = UInt32(truncatingIfNeeded: v); i = end
+            }
+        case 6:
+            if s.hasPrefix(F.ping, at: i), let (d, end) = goUnquote(s, at: i + F.ping.count) { f.pingData = d; i = end }
+        case 7:
+            if s.hasPrefix(F.lastStream, at: i), let (v, end) = s.decimal(at: i + F.lastStream.count) {
+                f.lastStreamID = UInt32(truncatingIfNeeded: v); i = end
+            }
+            if s.hasPrefix(F.errCode, at: i) {
+                i += F.errCode.count
+                let rest = s.from(i)
+                (f.errorCodeName, f.errorCode) = errorCode(rest)
+                if let dk = rest.find(F.debug) {
+                    if let (d, end) = goUnquote(rest, at: dk + F.debug.count) {
+                        f.debugData = lenientString(d); i += end
+                    }
+                } else { i += (f.errorCodeName?.utf8.count ?? 0) }
+            }
+        case 3:
+            if s.hasPrefix(F.errCode, at: i) {
+                i += F.errCode.count
+                (f.errorCodeName, f.errorCode) = errorCode(s.from(i))
+                i += f.errorCodeName?.utf8.count ?? 0
+            }
+        default: break
+        }
+        return (f, i)
+    }
+}
+
+enum F {
+    static let flags = L.b(" flags="), stream = L.b(" stream="), len = L.b(" len=")
+    static let settingsColon = L.b(", settings:"), settingsEq = L.b(", settings=")
+    static let data = L.b(" data="), openParen = L.b(" ("), bytesOmitted = L.b(" bytes omitted)")
+    static let conn = L.b(" (conn)"), incr = L.b(" incr="), ping = L.b(" ping=")
+    static let lastStream = L.b(" LastStreamID="), errCode = L.b(" ErrCode="), debug = L.b(" Debug=")
+}

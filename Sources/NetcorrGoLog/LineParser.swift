@@ -1,0 +1,319 @@
+import NetcorrCore
+
+/// Parses one log line's bytes into a `LogEvent`: timestamp prefixes, then the line kind (netdns, http2debug),
+/// then any Go error string in it. Used by `GoLogReader`, by tests, and for following a live log.
+public struct GoLogLineParser: Sendable {
+    public var options: GoLogOptions
+    var zone: ZoneCache
+    /// CRI prefixes are `netcorr run` stamps.
+    public var runStamped: Bool
+
+    public init(options: GoLogOptions = GoLogOptions()) {
+        self.options = options
+        self.zone = ZoneCache(options.timeZone)
+        self.runStamped = options.stampedByRun ?? false
+    }
+
+    /// Parses a whole line (no trailing newline needed; a trailing "\r\n" or "\n" is ignored).
+    public mutating func parse(_ line: [UInt8], file: String = "", line number: Int = 0) -> LogEvent {
+        line.withUnsafeBufferPointer { parse(bytes: $0, file: file, line: number) }
+    }
+
+    public mutating func parse(_ line: String, file: String = "", line number: Int = 0) -> LogEvent {
+        parse(Array(line.utf8), file: file, line: number)
+    }
+
+    public mutating func parse(bytes raw: UnsafeBufferPointer<UInt8>, file: String, line number: Int) -> LogEvent {
+        var p = raw
+        while p.count > 0, p[p.count - 1] == 10 || p[p.count - 1] == 13 { p = p.sub(0, p.count - 1) }
+        let pre = splitPrefix(p)
+        var ev: LogEvent
+        if let m = pre.jsonMessage {
+            ev = m.withUnsafeBufferPointer { classify(message: $0, file: file, line: number) }
+        } else {
+            ev = classify(message: p.from(pre.messageStart), file: file, line: number)
+        }
+        ev.ts = pre.ts
+        ev.tsSource = pre.source
+        ev.stream = pre.stream
+        return ev
+    }
+
+    /// Recognises the message (the line after its prefixes).
+    public func classify(message m: UnsafeBufferPointer<UInt8>, file: String, line number: Int) -> LogEvent {
+        var ev = LogEvent(file: file, line: number, kind: .unknown, message: m.string)
+        if m.hasPrefix(L.http2) {
+            classifyHTTP2(m.from(L.http2.count), &ev)
+        } else if m.hasPrefix(L.goPackageNet) {
+            classifyNetdns(m.from(L.goPackageNet.count), &ev)
+        } else if m.hasPrefix(L.roundTripRetry) {
+            ev.kind = .h2RoundTripRetry; ev.role = .client
+            errors(m.from(L.roundTripRetry.count), &ev, whole: true)
+        } else if m.hasPrefix(L.roundTripFailure) {
+            ev.kind = .h2RoundTripFailure; ev.role = .client
+            errors(m.from(L.roundTripFailure.count), &ev, whole: true)
+        } else if m.hasPrefix(L.transportGotGoAway) {
+            ev.kind = .h2GoAwayReceived; ev.role = .client
+            let code = m.from(L.transportGotGoAway.count)
+            var f = H2FrameSummary(typeName: "GOAWAY", type: 7)
+            (f.errorCodeName, f.errorCode) = errorCode(code)
+            ev.frame = f
+        } else if m.hasPrefix(L.unhandledSetting) || m.hasPrefix(L.protocolError) || m.hasPrefix(L.transportUnhandled) {
+            ev.kind = .h2Other; ev.role = .client
+        } else if m.hasPrefix(L.connIdle) || m.hasPrefix(L.goawayTimer) {
+            ev.kind = .h2ServerOther; ev.role = .server
+            if let i = m.find(L.connFrom) { ev.remote = endpoint(m.from(i + L.connFrom.count)) }
+        } else {
+            errors(m, &ev, whole: false)
+            if ev.errorKind != nil { ev.kind = .error }
+        }
+        return ev
+    }
+
+    // MARK: netdns
+
+    private func classifyNetdns(_ r: Bytes, _ ev: inout LogEvent) {
+        ev.kind = .netdnsConf
+        if r.hasPrefix(L.confVal) {
+            // "confVal.netCgo = false  netGo = true"
+            let cgo = r.find(L.b("netCgo = ")).map { r.sub($0 + 9, r.tokenEnd(from: $0 + 9)).string }
+            let go = r.find(L.b("netGo = ")).map { r.sub($0 + 8, r.tokenEnd(from: $0 + 8)).string }
+            ev.resolver = "netCgo=\(cgo ?? "?") netGo=\(go ?? "?")"
+            return
+        }
+        if let open = r.firstIndex(of: 0x28), open < 32, r.sub(0, open).contains(L.b("LookupOrder")) {
+            // "hostLookupOrder(HOST) = ORDER", also addrLookupOrder in newer releases.
+            ev.kind = .netdnsOrder
+            if let close = r.find(L.b(") = "), from: open) {
+                let host = r.sub(open + 1, close)
+                if host.count > 0 { ev.host = host.string }
+                ev.order = r.from(close + 4).string
+            }
+            return
+        }
+        if r.contains(L.b("cgo resolver not supported")) || r.contains(L.b("ignoring GODEBUG=netdns=cgo"))
+            || r.contains(L.b("Go's resolver")) || r.contains(L.b("the Go resolver"))
+            || r.contains(L.b("Go's DNS resolver")) || r.contains(L.b("the Go DNS resolver")) {
+            ev.resolver = "go"
+        } else if r.contains(L.b("cgo DNS resolver")) || r.contains(L.b("the cgo resolver")) {
+            ev.resolver = "cgo"
+        } else if r.contains(L.b("dynamic selection")) {
+            ev.resolver = "dynamic"
+        }
+    }
+
+    // MARK: http2debug
+
+    private func classifyHTTP2(_ r: Bytes, _ ev: inout LogEvent) {
+        ev.kind = .h2Other
+        if r.hasPrefix(L.framer) {
+            // "Framer 0x…: wrote SUMMARY" / "read SUMMARY" / "failed to decode just-written frame"
+            guard let (ptr, after) = r.hexPointer(at: L.framer.count) else { return }
+            ev.connID = ptr
+            let rest = r.from(after)
+            if rest.hasPrefix(L.wrote) {
+                ev.kind = .h2Frame; ev.direction = .wrote
+                ev.frame = parseFrameSummary(rest.from(L.wrote.count)).0
+            } else if rest.hasPrefix(L.read) {
+                ev.kind = .h2Frame; ev.direction = .read
+                ev.frame = parseFrameSummary(rest.from(L.read.count)).0
+            } else {
+                ev.kind = .h2FrameError; ev.direction = .wrote
+            }
+            if ev.kind == .h2Frame && ev.frame == nil { ev.kind = .h2FrameError }
+            return
+        }
+        if r.hasPrefix(L.transport) {
+            ev.role = .client
+            let t = r.from(L.transport.count)
+            if t.hasPrefix(L.received) {
+                ev.direction = .read
+                if let f = parseFrameSummary(t.from(L.received.count)).0 { ev.kind = .h2Frame; ev.frame = f }
+            } else if t.hasPrefix(L.encodingHeader) {
+                ev.kind = .h2HeaderEncode
+                header(t.from(L.encodingHeader.count), &ev)
+            } else if t.hasPrefix(L.creatingClientConn) {
+                ev.kind = .h2ConnNew
+                if let (ptr, after) = t.hexPointer(at: L.creatingClientConn.count) {
+                    ev.connID = ptr
+                    let rest = t.from(after)
+                    if rest.hasPrefix(L.to) { ev.remote = endpoint(rest.from(L.to.count)) }
+                }
+            } else if t.hasPrefix(L.readFrameError) {
+                ev.kind = .h2ReadError
+                if let (ptr, after) = t.hexPointer(at: L.readFrameError.count) {
+                    ev.connID = ptr
+                    var rest = t.from(after)
+                    if rest.hasPrefix([colon, sp]) { rest = rest.from(2) }
+                    // "(*net.OpError) read tcp L->R: use of closed network connection"
+                    if rest.count > 0, rest[0] == 0x28, let close = rest.firstIndex(of: 0x29) {
+                        rest = rest.from(close + 2)
+                    }
+                    errors(rest, &ev, whole: true)
+                }
+            } else if t.hasPrefix(L.failedToGet) {
+                ev.kind = .h2ConnGetFailed
+                let a = t.from(L.failedToGet.count)
+                if let sep = a.find([colon, sp]) {
+                    let auth = a.sub(0, sep)
+                    ev.authority = auth.string
+                    if let e = endpoint(auth) { ev.remote = e } else if let c = auth.firstIndex(of: colon) {
+                        ev.host = auth.sub(0, c).string
+                    }
+                    errors(a.from(sep + 2), &ev, whole: true)
+                }
+            } else if t.hasPrefix(L.closingIdle) {
+                ev.kind = .h2ConnCloseIdle
+                ev.connID = t.hexPointer(at: L.closingIdle.count)?.0
+            } else if t.hasPrefix(L.sendingHealth) {
+                ev.kind = .h2HealthCheck
+            } else if t.hasPrefix(L.healthSuccess) {
+                ev.kind = .h2HealthCheckOK
+            } else if t.hasPrefix(L.healthFailure) {
+                ev.kind = .h2HealthCheckFailed
+                errors(t.from(L.healthFailure.count), &ev, whole: true)
+            } else if t.hasPrefix(L.conn) {
+                // "conn 0x… received error from processing frame SUMMARY: ERR"
+                ev.kind = .h2FrameError
+                if let (ptr, after) = t.hexPointer(at: L.conn.count) {
+                    ev.connID = ptr
+                    let rest = t.from(after)
+                    if let k = rest.find(L.processingFrame) {
+                        let (f, end) = parseFrameSummary(rest.from(k + L.processingFrame.count))
+                        ev.frame = f
+                        if let f, f.type == nil || true, end > 0 {
+                            let tail = rest.from(k + L.processingFrame.count + end)
+                            if tail.hasPrefix([colon, sp]) { errors(tail.from(2), &ev, whole: true) }
+                        }
+                    }
+                }
+            }
+            return
+        }
+        if r.hasPrefix(L.decodedHpack) {
+            ev.kind = .h2HeaderDecode
+            header(r.from(L.decodedHpack.count), &ev)
+            return
+        }
+        if r.hasPrefix(L.server) {
+            ev.role = .server
+            let s = r.from(L.server.count)
+            if s.hasPrefix(L.readFrame) {
+                ev.direction = .read
+                if let f = parseFrameSummary(s.from(L.readFrame.count)).0 { ev.kind = .h2Frame; ev.frame = f }
+                else { ev.kind = .h2ServerOther }
+            } else if s.hasPrefix(L.encodingHeader) {
+                ev.kind = .h2HeaderEncode
+                header(s.from(L.encodingHeader.count), &ev)
+            } else if s.hasPrefix(L.connectionFrom) {
+                // "connection from IP:PORT on 0x…"
+                ev.kind = .h2ServerConn
+                let a = s.from(L.connectionFrom.count)
+                let end = a.tokenEnd(from: 0)
+                ev.remote = endpoint(a.sub(0, end))
+                if let k = a.find(L.on) { ev.connID = a.hexPointer(at: k + L.on.count)?.0 }
+            } else if s.hasPrefix(L.clientSaidHello) {
+                ev.kind = .h2ServerConn
+                let a = s.from(L.clientSaidHello.count)
+                ev.remote = endpoint(a.sub(0, a.tokenEnd(from: 0)))
+            } else if s.hasPrefix(L.prefaceError) {
+                ev.kind = .h2ServerPrefaceError
+                peerThenError(s.from(L.prefaceError.count), &ev)
+            } else if s.hasPrefix(L.connectionErrorFrom) {
+                ev.kind = .h2ServerConnError
+                peerThenError(s.from(L.connectionErrorFrom.count), &ev)
+            } else if s.hasPrefix(L.closingErrorReading) {
+                ev.kind = .h2ServerConnError
+                peerThenError(s.from(L.closingErrorReading.count), &ev)
+            } else if s.hasPrefix(L.closingClient) || s.hasPrefix(L.rejecting) {
+                ev.kind = .h2ServerConnError
+                let a = s.hasPrefix(L.closingClient) ? s.from(L.closingClient.count) : s.from(L.rejecting.count)
+                errors(a, &ev, whole: true)
+            } else if s.hasPrefix(L.processingSetting) || s.hasPrefix(L.ignoringUnknownSetting) {
+                ev.kind = .h2ServerSetting
+                // "[NAME = V]"
+                if let o = s.firstIndex(of: 0x5b), let eq = s.find(L.b(" = "), from: o) {
+                    ev.headerName = s.sub(o + 1, eq).string
+                    ev.headerValue = s.sub(eq + 3, s.firstIndex(of: 0x5d, from: eq) ?? s.count).string
+                }
+            } else {
+                ev.kind = .h2ServerOther
+                errors(s, &ev, whole: false)
+            }
+            return
+        }
+        if r.hasPrefix(L.receivedGoAway) {
+            ev.kind = .h2GoAwayReceived; ev.role = .server
+            return
+        }
+        if r.hasPrefix(L.tooManyControl) { ev.kind = .h2ServerOther; ev.role = .server; return }
+        errors(r, &ev, whole: false)
+    }
+
+    /// "PEER: ERR" (server lines naming the client).
+    private func peerThenError(_ a: Bytes, _ ev: inout LogEvent) {
+        guard let sep = a.find([colon, sp]) else { ev.remote = endpoint(a); return }
+        ev.remote = endpoint(a.sub(0, sep))
+        errors(a.from(sep + 2), &ev, whole: true)
+    }
+
+    /// `"name" = "value"` (hpack adds `header field ` before it and may add ` (sensitive)`).
+    private func header(_ h: Bytes, _ ev: inout LogEvent) {
+        var h = h
+        if h.hasPrefix(L.headerField) { h = h.from(L.headerField.count) }
+        guard let (name, afterName) = goUnquote(h, at: 0), h.hasPrefix(L.b(" = "), at: afterName),
+              let (value, _) = goUnquote(h, at: afterName + 3) else { return }
+        ev.headerName = lenientString(name)
+        ev.headerValue = lenientString(value)
+    }
+}
+
+/// Byte literals of the recognisers, from Go's sources (x/net/http2 transport.go, server.go, frame.go;
+/// net/http h2_bundle.go; net/conf.go).
+enum L {
+    static func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+    static let http2 = b("http2: ")
+    static let goPackageNet = b("go package net: ")
+    static let confVal = b("confVal.")
+    static let framer = b("Framer ")
+    static let wrote = b(": wrote ")
+    static let read = b(": read ")
+    static let transport = b("Transport ")
+    static let received = b("received ")
+    static let encodingHeader = b("encoding header ")
+    static let creatingClientConn = b("creating client conn ")
+    static let to = b(" to ")
+    static let readFrameError = b("readFrame error on conn ")
+    static let failedToGet = b("failed to get client conn for ")
+    static let closingIdle = b("closing idle conn ")
+    static let sendingHealth = b("sending health check")
+    static let healthSuccess = b("health check success")
+    static let healthFailure = b("health check failure: ")
+    static let conn = b("conn ")
+    static let processingFrame = b("received error from processing frame ")
+    static let decodedHpack = b("decoded hpack field ")
+    static let headerField = b("header field ")
+    static let server = b("server")
+    static let readFrame = b(" read frame ")
+    static let connectionFrom = b(" connection from ")
+    static let on = b(" on ")
+    static let clientSaidHello = b(": client ")
+    static let prefaceError = b(": error reading preface from client ")
+    static let connectionErrorFrom = b(" connection error from ")
+    static let closingErrorReading = b(" closing client connection; error reading frame from client ")
+    static let closingClient = b(" closing client connection: ")
+    static let rejecting = b(" rejecting conn: ")
+    static let processingSetting = b(" processing setting ")
+    static let ignoringUnknownSetting = b(" ignoring unknown setting ")
+    static let receivedGoAway = b("received GOAWAY ")
+    static let tooManyControl = b("too many control frames")
+    static let roundTripRetry = b("RoundTrip retrying after failure: ")
+    static let roundTripFailure = b("RoundTrip failure: ")
+    static let transportGotGoAway = b("transport got GOAWAY with error code = ")
+    static let unhandledSetting = b("Unhandled Setting: ")
+    static let protocolError = b("protocol error: received ")
+    static let transportUnhandled = b("Transport: unhandled response frame type ")
+    static let connIdle = b("connection is idle")
+    static let goawayTimer = b("GOAWAY close timer fired; closing conn from ")
+    static let connFrom = b("closing conn from ")
+}

@@ -1,0 +1,162 @@
+import NetcorrCore
+
+/// What the timestamp prefixes of one line said, and where its message starts.
+public struct GoLogPrefix: Hashable, Sendable {
+    public var ts: Timestamp?
+    public var source: LogTimestampSource
+    /// "stdout"/"stderr" from a CRI prefix.
+    public var stream: String?
+    /// CRI "P": a fragment to be joined to the following line(s) up to an "F".
+    public var partial: Bool
+    /// Whether the outermost prefix was CRI.
+    public var cri: Bool
+    /// Byte offset of the message in the line.
+    public var messageStart: Int
+    /// For JSON lines: the message field's unescaped bytes (nil: the message is the line from messageStart).
+    public var jsonMessage: [UInt8]?
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+@inline(__always) func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    let y = m <= 2 ? y0 - 1 : y0
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let mp = (m + 9) % 12
+    let doy = (153 * mp + 2) / 5 + d - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146097 + doe - 719468
+}
+
+@inline(__always) func digits(_ p: Bytes, _ i: Int, _ n: Int) -> Int? {
+    guard i >= 0, i + n <= p.count else { return nil }
+    var v = 0
+    for k in i..<(i + n) {
+        let c = p[k] &- 0x30
+        guard c <= 9 else { return nil }
+        v = v * 10 + Int(c)
+    }
+    return v
+}
+
+/// Civil date-time, no zone applied. `sepDate` is '-' or '/', `sepTime` is 'T' or ' '.
+struct Civil {
+    var seconds: Int64     // since epoch, as if UTC
+    var nanos: Int64
+    var end: Int
+}
+
+/// "YYYY?MM?DD?HH:MM:SS[.frac]" at `i`.
+@inline(__always) func parseCivil(_ p: Bytes, _ i: Int, dateSep: UInt8, timeSeps: (UInt8, UInt8)) -> Civil? {
+    guard p.count - i >= 19,
+          let y = digits(p, i, 4), p[i + 4] == dateSep, let mo = digits(p, i + 5, 2), p[i + 7] == dateSep,
+          let d = digits(p, i + 8, 2), p[i + 10] == timeSeps.0 || p[i + 10] == timeSeps.1,
+          let h = digits(p, i + 11, 2), p[i + 13] == colon, let mi = digits(p, i + 14, 2), p[i + 16] == colon,
+          let s = digits(p, i + 17, 2),
+          (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+    var k = i + 19
+    var nanos: Int64 = 0
+    if k < p.count && (p[k] == 0x2e || p[k] == comma) {
+        var n = 0, scale: Int64 = 100_000_000
+        k += 1
+        while k < p.count, p[k] &- 0x30 <= 9 {
+            if n < 9 { nanos += Int64(p[k] - 0x30) * scale; scale /= 10 }
+            n += 1; k += 1
+        }
+        if n == 0 { return nil }
+    }
+    let days = daysFromCivil(y, mo, d)
+    return Civil(seconds: Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s), nanos: nanos, end: k)
+}
+
+/// A zone suffix at `i`: "Z", "+HH:MM", "+HHMM", "+HH". Offset seconds east and end index.
+@inline(__always) func parseZone(_ p: Bytes, _ i: Int) -> (Int, Int)? {
+    guard i < p.count else { return nil }
+    if p[i] == 0x5a || p[i] == 0x7a { return (0, i + 1) }
+    guard p[i] == 0x2b || p[i] == 0x2d, let hh = digits(p, i + 1, 2) else { return nil }
+    let sign = p[i] == 0x2d ? -1 : 1
+    if i + 3 < p.count && p[i + 3] == colon, let mm = digits(p, i + 4, 2) { return (sign * (hh * 3600 + mm * 60), i + 6) }
+    if let mm = digits(p, i + 3, 2) { return (sign * (hh * 3600 + mm * 60), i + 5) }
+    return (sign * hh * 3600, i + 3)
+}
+
+/// RFC 3339 at `i` (T or space between date and time; zone required). Timestamp and end index.
+func parseRFC3339(_ p: Bytes, _ i: Int) -> (Timestamp, Int)? {
+    guard let c = parseCivil(p, i, dateSep: 0x2d, timeSeps: (0x54, 0x74)),
+          let (off, end) = parseZone(p, c.end) else { return nil }
+    return (Timestamp(seconds: c.seconds - Int64(off), nanoseconds: c.nanos), end)
+}
+
+extension GoLogLineParser {
+    static let stdoutLit = Lit.b("stdout "), stderrLit = Lit.b("stderr ")
+
+    /// Strips every timestamp prefix of a line (CRI, journald, RFC 3339, Go's log package, JSON) and returns
+    /// the outermost time.
+    public mutating func splitPrefix(_ p: UnsafeBufferPointer<UInt8>) -> GoLogPrefix {
+        var r = GoLogPrefix(ts: nil, source: .none, stream: nil, partial: false, cri: false, messageStart: 0)
+        var i = 0
+        var rounds = 0
+        while rounds < 4 && i < p.count {
+            rounds += 1
+            let c0 = p[i]
+            if c0 == 0x7b {                                  // '{': JSON line
+                if let (ts, msg) = parseJSON(p.from(i)) {
+                    if r.ts == nil, let ts { r.ts = ts; r.source = .prefix }
+                    if let msg { r.jsonMessage = msg }
+                }
+                return r
+            }
+            guard c0 &- 0x30 <= 9 else { break }
+            // RFC 3339 family: CRI, journald, kubectl/docker.
+            if let (ts, end) = parseRFC3339(p, i), end < p.count, p[end] == sp {
+                var j = end + 1
+                if rounds == 1, p.hasPrefix(Self.stdoutLit, at: j) || p.hasPrefix(Self.stderrLit, at: j),
+                   j + 8 < p.count, p[j + 7] == 0x46 || p[j + 7] == 0x50, p[j + 8] == sp {
+                    r.cri = true
+                    r.stream = p[j + 4] == 0x6f ? "stdout" : "stderr"
+                    r.partial = p[j + 7] == 0x50
+                    j += 9
+                } else if end >= 5, p[end - 5] == 0x2b || p[end - 5] == 0x2d, digits(p, end - 4, 4) != nil,
+                          let afterIdent = journaldIdent(p, j) {
+                    j = afterIdent
+                }
+                if r.ts == nil { r.ts = ts; r.source = (r.cri && runStamped) ? .run : .prefix }
+                i = j
+                continue
+            }
+            // Go's log package: "2006/01/02 15:04:05[.000000] ", in the program's zone.
+            if let c = parseCivil(p, i, dateSep: 0x2f, timeSeps: (sp, sp)), c.end < p.count, p[c.end] == sp {
+                if r.ts == nil {
+                    let off = zone.offset(forLocalSeconds: c.seconds)
+                    r.ts = Timestamp(seconds: c.seconds - Int64(off), nanoseconds: c.nanos)
+                    r.source = .prefix
+                }
+                i = c.end + 1
+                i = skipShortFile(p, i)
+                continue
+            }
+            // Go log with only a time ("15:04:05.000000 ", Ltime without Ldate): no date, keep the line.
+            break
+        }
+        r.messageStart = i
+        return r
+    }
+
+    /// journald short-iso-precise: "HOST IDENT[PID]: " after the time. Index after it, or nil.
+    private func journaldIdent(_ p: Bytes, _ j: Int) -> Int? {
+        let hostEnd = p.tokenEnd(from: j)
+        guard hostEnd > j, hostEnd < p.count else { return nil }
+        let identEnd = p.tokenEnd(from: hostEnd + 1)
+        guard identEnd > hostEnd + 1, identEnd - (hostEnd + 1) <= 128, p[identEnd - 1] == colon,
+              identEnd < p.count else { return nil }
+        return identEnd + 1
+    }
+
+    /// Go log's Lshortfile / Llongfile "file.go:123: ".
+    private func skipShortFile(_ p: Bytes, _ i: Int) -> Int {
+        let end = p.tokenEnd(from: i)
+        guard end > i + 5, end < p.count, p[end - 1] == colon else { return i }
+        let tok = p.sub(i, end - 1)
+        guard let c = tok.find(Lit.b(".go:")), tok.decimal(at: c + 4)?.1 == tok.count else { return i }
+        return end + 1
+    }
+}
