@@ -112,7 +112,7 @@ public enum LogRole: String, Hashable, Sendable, CustomStringConvertible {
 /// | `h2.server-conn` | "server connection from IP:PORT on 0x…", "server: client IP:PORT said hello" |
 /// | `h2.server-preface-error` | "server: error reading preface from client IP:PORT: ERR" |
 /// | `h2.server-conn-error` | "server connection error from …", "server closing client connection…", "server rejecting conn" |
-/// | `h2.server-setting` | "server processing setting …", "server ignoring unknown setting …", "Unhandled Setting: …" |
+/// | `h2.server-setting` | "server processing setting [NAME = V]", "server ignoring unknown setting …" (name and value in headerName/headerValue) |
 /// | `h2.server-other` | other "http2: server …" lines ("server ignoring frame", "connection is idle", …) |
 /// | `h2.other` | other lines starting with "http2: " |
 /// | `error` | any other line in which a Go error string was recognised (errorKind set) |
@@ -179,6 +179,7 @@ public struct LogEventKind: RawRepresentable, Hashable, Sendable, CustomStringCo
 /// | `context.canceled` | "context canceled" |
 /// | `io.timeout` | "i/o timeout" (not in a lookup or dial) |
 /// | `io.eof` | "EOF", "unexpected EOF" |
+/// | `net.closed` | "use of closed network connection" (this process closed the socket itself) |
 public struct GoErrorKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -211,6 +212,7 @@ public struct GoErrorKind: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let contextCanceled = GoErrorKind("context.canceled")
     public static let ioTimeout = GoErrorKind("io.timeout")
     public static let ioEOF = GoErrorKind("io.eof")
+    public static let netClosed = GoErrorKind("net.closed")
 }
 
 /// One HTTP/2 frame as http2debug=2 prints it (x/net/http2 frame.go `summarizeFrame`).

@@ -19,7 +19,7 @@ enum E {
     static let clientTimeout = L.b("Client.Timeout exceeded"), tlsTimeout = L.b("TLS handshake timeout")
     static let reset = L.b("connection reset by peer"), brokenPipe = L.b("broken pipe")
     static let deadline = L.b("context deadline exceeded"), canceled = L.b("context canceled")
-    static let eof = L.b("EOF")
+    static let eof = L.b("EOF"), closedConn = L.b("use of closed network connection")
 }
 
 extension GoLogLineParser {
@@ -35,7 +35,8 @@ extension GoLogLineParser {
         if let k = b.find(E.lookup) {
             let h0 = k + E.lookup.count
             let hEnd = b.tokenEnd(from: h0, stop: colon)
-            if hEnd > h0 {
+            if hEnd > h0, hEnd < b.count, b[hEnd] == colon || b.hasPrefix(E.on, at: hEnd),
+               b.find(L.b("<nil>"), from: hEnd) == nil {
                 ev.host = b.sub(h0, hEnd).string
                 var rest = hEnd
                 if b.hasPrefix(E.on, at: hEnd) {
@@ -99,7 +100,7 @@ extension GoLogLineParser {
             (E.connLost, .h2ConnLost), (E.headerTimeout, .h2HeaderTimeout), (E.forceClosed, .h2ConnClosed),
             (E.connClosed, .h2ConnClosed), (E.clientTimeout, .clientTimeout), (E.tlsTimeout, .tlsHandshakeTimeout),
             (E.reset, .tcpReset), (E.brokenPipe, .tcpBrokenPipe), (E.deadline, .contextDeadline),
-            (E.canceled, .contextCanceled), (E.ioTimeout, .ioTimeout),
+            (E.canceled, .contextCanceled), (E.ioTimeout, .ioTimeout), (E.closedConn, .netClosed),
         ]
         for (pat, kind) in table {
             if let k = b.find(pat) {

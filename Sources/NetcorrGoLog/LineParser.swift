@@ -202,9 +202,9 @@ public struct GoLogLineParser: Sendable {
                 ev.direction = .read
                 if let f = parseFrameSummary(s.from(L.readFrame.count)).0 { ev.kind = .h2Frame; ev.frame = f }
                 else { ev.kind = .h2ServerOther }
-            } else if s.hasPrefix(L.encodingHeader) {
+            } else if s.hasPrefix(L.serverEncodingHeader) {
                 ev.kind = .h2HeaderEncode
-                header(s.from(L.encodingHeader.count), &ev)
+                header(s.from(L.serverEncodingHeader.count), &ev)
             } else if s.hasPrefix(L.connectionFrom) {
                 // "connection from IP:PORT on 0x…"
                 ev.kind = .h2ServerConn
@@ -261,10 +261,13 @@ public struct GoLogLineParser: Sendable {
     private func header(_ h: Bytes, _ ev: inout LogEvent) {
         var h = h
         if h.hasPrefix(L.headerField) { h = h.from(L.headerField.count) }
-        guard let (name, afterName) = goUnquote(h, at: 0), h.hasPrefix(L.b(" = "), at: afterName),
-              let (value, _) = goUnquote(h, at: afterName + 3) else { return }
+        guard let (name, afterName) = goUnquote(h, at: 0), h.hasPrefix(L.b(" = "), at: afterName) else { return }
         ev.headerName = lenientString(name)
-        ev.headerValue = lenientString(value)
+        if let (value, _) = goUnquote(h, at: afterName + 3) {
+            ev.headerValue = lenientString(value)
+        } else {
+            ev.headerValue = h.from(afterName + 3).string   // already redacted: <redacted N bytes>
+        }
     }
 }
 
@@ -281,6 +284,7 @@ enum L {
     static let transport = b("Transport ")
     static let received = b("received ")
     static let encodingHeader = b("encoding header ")
+    static let serverEncodingHeader = b(" encoding header ")
     static let creatingClientConn = b("creating client conn ")
     static let to = b(" to ")
     static let readFrameError = b("readFrame error on conn ")

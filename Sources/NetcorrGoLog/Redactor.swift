@@ -23,6 +23,7 @@ public struct Redactor: Sendable {
 
     /// Whether a header's value is to be hidden.
     public static func isSecret(headerName: String, value: String) -> Bool {
+        if headerName.hasPrefix(":") { return false }   // :authority, :path …
         let n = headerName.lowercased()
         if alwaysSecret.contains(n) { return true }
         guard secretWords.contains(where: { n.contains($0) }) else { return false }
