@@ -39,6 +39,7 @@ func main() {
 	useTLS := flag.Bool("tls", false, "HTTP/2 over TLS (InsecureSkipVerify, ALPN h2)")
 	ping := flag.Duration("ping", 0, "enable HTTP/2 health checks: ReadIdleTimeout and PingTimeout set to this")
 	lookupOnly := flag.Bool("lookup-only", false, "only net.DefaultResolver.LookupHost the URL's host and print the result")
+	lookupFirst := flag.Bool("lookup", false, "LookupHost the URL's host once (and log it) before the requests; a failure counts as a failed request")
 	bodySize := flag.Int("body-size", 0, "if > 0, POST a body of this many bytes instead of GET")
 	keyLog := flag.String("keylog", "", "write the TLS key log (NSS format) to this file")
 	flag.Parse()
@@ -51,23 +52,31 @@ func main() {
 		log.Fatalf("bad -url: %v", err)
 	}
 
+	lookup := func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		defer cancel()
+		addrs, err := net.DefaultResolver.LookupHost(ctx, u.Hostname())
+		if err != nil {
+			log.Printf("lookup %s: %s", u.Hostname(), err.Error())
+			return false
+		}
+		log.Printf("lookup %s: %s", u.Hostname(), strings.Join(addrs, " "))
+		return true
+	}
 	if *lookupOnly {
 		ok := 0
 		for i := 0; i < *n; i++ {
 			if i > 0 && *interval > 0 {
 				time.Sleep(*interval)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-			addrs, err := net.DefaultResolver.LookupHost(ctx, u.Hostname())
-			cancel()
-			if err != nil {
-				log.Printf("lookup %s: %s", u.Hostname(), err.Error())
-				continue
+			if lookup() {
+				ok++
 			}
-			ok++
-			log.Printf("lookup %s: %s", u.Hostname(), strings.Join(addrs, " "))
 		}
 		finish(ok, *n)
+	}
+	if *lookupFirst && !lookup() {
+		finish(0, *n)
 	}
 
 	if !*useH2C && !*useTLS {

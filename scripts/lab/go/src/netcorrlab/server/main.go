@@ -6,8 +6,9 @@
 //	tls          net/http + x/net/http2 over TLS (self-signed ECDSA cert made at start)
 //	raw-goaway   raw x/net/http2.Framer: on a request HEADERS frame send
 //	             GOAWAY(-goaway-code, last stream = that stream) and close
-//	raw-rst      raw framer: on a request HEADERS frame close the TCP
-//	             connection with SO_LINGER 0 (kernel sends RST)
+//	raw-rst      raw framer: on a request HEADERS frame answer HEADERS
+//	             (200, content-length 1000) and 200 body bytes, then close
+//	             the TCP connection with SO_LINGER 0 (kernel sends RST)
 //	raw-nowindow raw framer: SETTINGS_INITIAL_WINDOW_SIZE=-window, never send
 //	             WINDOW_UPDATE, never answer (request bodies stall)
 //	raw-noping   raw framer: accept requests, never answer them, ignore PINGs
@@ -265,6 +266,20 @@ func rawConn(c net.Conn, code http2.ErrCode) {
 				time.Sleep(100 * time.Millisecond)
 				return
 			case "raw-rst":
+				// Answer with HEADERS and part of a body, then reset the TCP
+				// connection while the client is waiting for the rest. The
+				// pauses make sure the client is idle in read (not writing)
+				// when the RST arrives, so it sees ECONNRESET, not EOF.
+				time.Sleep(100 * time.Millisecond)
+				var hb bytes.Buffer
+				enc := hpack.NewEncoder(&hb)
+				enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
+				enc.WriteField(hpack.HeaderField{Name: "content-type", Value: "text/plain"})
+				enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "1000"})
+				fr.WriteHeaders(http2.HeadersFrameParam{StreamID: f.StreamID, BlockFragment: hb.Bytes(), EndHeaders: true})
+				fr.WriteData(f.StreamID, false, bytes.Repeat([]byte("partial "), 25))
+				log.Printf("server: %s: sent response HEADERS and 200 of 1000 body bytes", peer)
+				time.Sleep(100 * time.Millisecond)
 				log.Printf("server: %s: closing with SO_LINGER 0 (TCP RST)", peer)
 				if tc, ok := c.(*net.TCPConn); ok {
 					tc.SetLinger(0)
