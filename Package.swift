@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "NetcorrTLSTests", dependencies: ["NetcorrTLS", "NetcorrCore"]),
         .testTarget(name: "NetcorrGoLogTests", dependencies: ["NetcorrGoLog", "NetcorrCore"]),
         .testTarget(name: "NetcorrCorrelateTests", dependencies: ["NetcorrCorrelate", "NetcorrCore"]),
-        .testTarget(name: "NetcorrCLITests", dependencies: ["NetcorrCapture", "NetcorrCore"]),
+        .testTarget(name: "NetcorrCLITests", dependencies: ["netcorr", "NetcorrCapture", "NetcorrCore"]),
     ]
 )

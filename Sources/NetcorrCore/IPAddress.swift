@@ -56,40 +56,36 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
             self = .v4(v)
             return
         }
-        var head: [UInt16] = [], tail: [UInt16] = []
-        var sawGap = false
-        let parts = t.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 3 || t == "::" else { return nil }
-        var idx = 0
-        var groups = 0
-        while idx < parts.count {
-            let p = parts[idx]
-            if p.isEmpty {
-                // "::" shows as empty parts; leading/trailing "::" yields two empties.
-                if !sawGap {
-                    sawGap = true
-                    while idx + 1 < parts.count && parts[idx + 1].isEmpty { idx += 1 }
-                    idx += 1
-                    continue
-                }
-                if idx == parts.count - 1 { idx += 1; continue }
-                return nil
-            }
-            if idx == parts.count - 1 && p.contains(".") {
-                guard let v4 = IPAddress.parseV4(p) else { return nil }
-                let a = UInt16(v4 >> 16), b = UInt16(v4 & 0xffff)
-                if sawGap { tail += [a, b] } else { head += [a, b] }
-                groups += 2
-                idx += 1
-                continue
-            }
-            guard p.count <= 4, let v = UInt16(p, radix: 16) else { return nil }
-            if sawGap { tail.append(v) } else { head.append(v) }
-            groups += 1
-            idx += 1
+        // At most one "::"; each side is a list of 1-4 digit hex groups, the last may be dotted IPv4.
+        var halves: [String] = [String(t)]
+        if let r = t.firstRange(of: "::") {
+            halves = [String(t[..<r.lowerBound]), String(t[r.upperBound...])]
+            guard !halves[1].contains("::"), !halves[1].hasPrefix(":"), !halves[0].hasSuffix(":") else { return nil }
         }
-        guard groups <= 8, sawGap || groups == 8 else { return nil }
-        let all = head + [UInt16](repeating: 0, count: 8 - groups) + tail
+        func groups(_ part: String, allowV4: Bool) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            let items = part.split(separator: ":", omittingEmptySubsequences: false)
+            var out: [UInt16] = []
+            for (i, g) in items.enumerated() {
+                if allowV4 && i == items.count - 1 && g.contains(".") {
+                    guard let v4 = IPAddress.parseV4(g) else { return nil }
+                    out += [UInt16(v4 >> 16), UInt16(v4 & 0xffff)]
+                } else {
+                    guard !g.isEmpty, g.count <= 4, let v = UInt16(g, radix: 16) else { return nil }
+                    out.append(v)
+                }
+            }
+            return out
+        }
+        let all: [UInt16]
+        if halves.count == 2 {
+            guard let head = groups(halves[0], allowV4: false), let tail = groups(halves[1], allowV4: true),
+                  head.count + tail.count <= 7 else { return nil }
+            all = head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
+        } else {
+            guard let g = groups(halves[0], allowV4: true), g.count == 8 else { return nil }
+            all = g
+        }
         var hi: UInt64 = 0, lo: UInt64 = 0
         for i in 0..<4 { hi = hi << 16 | UInt64(all[i]) }
         for i in 4..<8 { lo = lo << 16 | UInt64(all[i]) }
