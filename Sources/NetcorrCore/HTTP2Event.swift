@@ -139,10 +139,12 @@ public struct HTTP2FrameEvent: Sendable {
     public var contentType: String?
     /// All decoded fields in order, pseudo-headers included. Nil when the block was not decoded.
     public var headers: [HTTP2HeaderField]?
-    /// Why the header block could not be decoded: "hpack-unknown-state" (capture joined the connection
-    /// after its start, so the dynamic table is unknown), "hpack-desync" (an earlier block of this
-    /// direction failed or was lost), "hpack-error: …" (this block failed to decode), "header-block-too-large",
-    /// "capture-gap". Nothing is guessed when this is set.
+    /// Why the header block could not be decoded: "hpack-unknown-state" (the capture joined the connection
+    /// after its start and this block refers to dynamic-table entries added before it), "hpack-desync" (an
+    /// earlier block of this direction failed or was lost), "hpack-error: …" (this block failed to decode
+    /// although the table state was known), "header-block-too-large", "capture-gap", "malformed-frame",
+    /// "incomplete-header-block". Nothing is guessed: when a mid-connection block decodes, it only used the
+    /// static table and entries added within the capture, so the fields are what the receiver decoded.
     public var headersUndecodable: String?
     /// PUSH_PROMISE: the promised stream.
     public var promisedStream: UInt32?

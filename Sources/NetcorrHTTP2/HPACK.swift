@@ -20,10 +20,10 @@ struct NIOHeaderBlockDecoder: HeaderBlockDecoding {
     private var decoder: HPACKDecoder
     private let allocator = ByteBufferAllocator()
 
-    init(ceiling: Int, maxHeaderListSize: Int) {
+    init(ceiling: Int, maxHeaderListSize: Int, startAt4096: Bool = true) {
         let c = max(4096, ceiling)
         decoder = HPACKDecoder(allocator: allocator, maxDynamicTableSize: c, maxHeaderListSize: max(1, maxHeaderListSize))
-        if c > 4096 {
+        if c > 4096 && startAt4096 {
             // 001xxxxx with 5-bit prefix: 31 + 4065 (0xE1 0x1F) = 4096.
             var b = allocator.buffer(capacity: 3)
             b.writeBytes([0x3f, 0xe1, 0x1f])

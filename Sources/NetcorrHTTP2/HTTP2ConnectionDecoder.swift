@@ -191,7 +191,6 @@ public struct HTTP2ConnectionDecoder {
             if dirs[1 - d].mode == .early || dirs[1 - d].mode == .sniff {
                 // Not decided yet and already lost bytes: treat as a mid-stream join. The other side's held
                 // bytes become its hunting buffer.
-                dirs[1 - d].heldOrigins.removeAll()
                 beginMidstream()
             }
         }
@@ -244,7 +243,7 @@ public struct HTTP2ConnectionDecoder {
                     }
                 }
                 guard let v = verdict else {
-                    if dirs[d].held.count > 64 { beginMidstream(); replayHeld(d, emit); replayHeld(1 - d, emit) }
+                    if dirs[d].held.count > 64 { beginMidstream(); replayHeld(1 - d, emit); replayHeld(d, emit) }
                     return
                 }
                 switch v {
@@ -252,8 +251,8 @@ public struct HTTP2ConnectionDecoder {
                 case .http1: beginUpgrade()
                 default: beginMidstream()
                 }
+                replayHeld(1 - d, emit)  // the server's held bytes came first
                 replayHeld(d, emit)
-                replayHeld(1 - d, emit)
                 return
             case .preface(let matched):
                 let pre = HTTP2Detect.clientPreface
@@ -360,35 +359,43 @@ public struct HTTP2ConnectionDecoder {
 
     // MARK: - Hunting
 
+    /// Hunting keeps the unsynchronised bytes with their packet origins. A boundary is accepted when a valid
+    /// frame header is followed by another valid one; a lone last frame is accepted only at `finish` (so the
+    /// result does not depend on how the bytes were chunked).
     private mutating func hunt(_ d: Int, _ p: UnsafeRawBufferPointer, _ origin: SegmentOrigin,
-                               _ emit: (HTTP2FrameEvent) -> Void) {
-        dirs[d].held.append(contentsOf: p)
+                               _ emit: (HTTP2FrameEvent) -> Void, atEnd: Bool = false) {
+        if !p.isEmpty {
+            dirs[d].held.append(contentsOf: p)
+            dirs[d].heldOrigins.append((origin, p.count))
+        }
         let maxFS = max(16384, dirs[d].maxFrameSize)
-        let r = dirs[d].held.withUnsafeBytes { HTTP2Detect.findFrameBoundary($0, maxFrameSize: maxFS, endIsBoundary: true) }
+        let r = dirs[d].held.withUnsafeBytes { HTTP2Detect.findFrameBoundary($0, maxFrameSize: maxFS, endIsBoundary: atEnd) }
         switch r {
         case .found(let off):
-            skippedBytes[d] += off
             if off > 0 { anomalies.add(.h2ResyncSkippedBytes, frame: origin.frame) }
             anomalies.add(.h2Resync, frame: origin.frame)
-            var rest = dirs[d].held
-            dirs[d].held = []
-            rest.removeFirst(off)
+            dropHeld(d, off)
             dirs[d].mode = .frames
             dirs[d].hdrHave = 0
-            rest.withUnsafeBytes { frames(d, $0, origin, emit) }
+            replayHeld(d, emit)
         case .needMoreData(let from):
-            if from > 0 {
-                skippedBytes[d] += from
-                dirs[d].held.removeFirst(from)
-            }
+            dropHeld(d, from)
             if dirs[d].held.count > limits.maxHuntBuffer {
-                let drop = dirs[d].held.count - limits.maxHuntBuffer / 2
-                skippedBytes[d] += drop
-                dirs[d].held.removeFirst(drop)
+                dropHeld(d, dirs[d].held.count - limits.maxHuntBuffer / 2)
             }
         case .none:
-            skippedBytes[d] += dirs[d].held.count
-            dirs[d].held.removeAll()
+            dropHeld(d, dirs[d].held.count)
+        }
+    }
+
+    private mutating func dropHeld(_ d: Int, _ n: Int) {
+        guard n > 0 else { return }
+        skippedBytes[d] += n
+        dirs[d].held.removeFirst(n)
+        var left = n
+        while left > 0, !dirs[d].heldOrigins.isEmpty {
+            let c = dirs[d].heldOrigins[0].1
+            if c <= left { dirs[d].heldOrigins.removeFirst(); left -= c } else { dirs[d].heldOrigins[0].1 -= left; left = 0 }
         }
     }
 
@@ -734,20 +741,32 @@ public struct HTTP2ConnectionDecoder {
         }
     }
 
+    /// Decodes a complete header block with this direction's HPACK state.
+    ///
+    /// In step: decode; a failure leaves the table partly changed, so the direction becomes "hpack-desync".
+    /// Unknown state (joined mid-connection): decode against a table holding only what was added since the
+    /// capture began, sized at the ceiling. This is never a guess: entries added before the capture are
+    /// older than ours, so they sit at higher indices and are evicted first; an index the block uses is
+    /// either one of ours (same entry as the real decoder's) or beyond our table, which fails. A success is
+    /// therefore exactly what the real receiver decoded; a failure reports "hpack-unknown-state" and, since
+    /// the rest of that block may have added entries, the direction becomes "hpack-desync".
     private mutating func decodeBlock(_ d: Int, _ frag: UnsafeRawBufferPointer, frame: Int) -> ([HTTP2HeaderField]?, String?) {
-        if let r = dirs[d].hpackBroken { return (nil, r) }
-        for u in HPACKScan.leadingTableSizeUpdates(frag) where u > dirs[d].tableSizeAdvertised {
+        let unknown = dirs[d].hpackBroken == "hpack-unknown-state"
+        if let r = dirs[d].hpackBroken, !unknown { return (nil, r) }
+        for u in HPACKScan.leadingTableSizeUpdates(frag) where u > dirs[d].tableSizeAdvertised && !unknown {
             anomalies.add(.h2HPACKTableSizeAboveSetting, frame: frame)
         }
         if dirs[d].hpack == nil {
-            dirs[d].hpack = NIOHeaderBlockDecoder(ceiling: limits.maxHeaderTableSize, maxHeaderListSize: limits.maxHeaderListSize)
+            dirs[d].hpack = NIOHeaderBlockDecoder(ceiling: limits.maxHeaderTableSize, maxHeaderListSize: limits.maxHeaderListSize,
+                                                  startAt4096: !unknown)
         }
         do {
             return (try dirs[d].hpack!.decode(frag), nil)
         } catch {
-            anomalies.add(.h2HPACKError, frame: frame)
             dirs[d].hpackBroken = "hpack-desync"
             dirs[d].hpack = nil
+            if unknown { return (nil, "hpack-unknown-state") }
+            anomalies.add(.h2HPACKError, frame: frame)
             return (nil, "hpack-error: \(error)")
         }
     }
@@ -973,6 +992,10 @@ public struct HTTP2ConnectionDecoder {
     /// End of capture or connection. Emits frames still held (a header block whose CONTINUATIONs never
     /// came, reported undecodable) through `emit`, then returns the summary. Call once.
     public mutating func finish(at ts: Timestamp, emit: (HTTP2FrameEvent) -> Void = { _ in }) -> HTTP2ConnectionSummary {
+        for d in 0..<2 where dirs[d].mode == .hunting && dirs[d].held.count >= 9 {
+            let o = dirs[d].heldOrigins.last?.0 ?? SegmentOrigin(frame: 0, ts: ts)
+            hunt(d, UnsafeRawBufferPointer(start: nil, count: 0), o, emit, atEnd: true)
+        }
         for d in 0..<2 {
             if dirs[d].pending != nil { flushPending(d, decoded: false, emit) }
             if dirs[d].mode == .frames && dirs[d].hdrHave > 0 {
