@@ -5,6 +5,11 @@ public protocol EventSink {
     mutating func dnsTransaction(_ t: DNSTransaction)
     mutating func icmp(_ e: ICMPErrorEvent)
     mutating func tcp(_ e: TCPConnectionEvent)
+    mutating func h2(_ e: HTTP2FrameEvent)
+    /// One per HTTP/2 connection when it ends or the capture ends.
+    mutating func h2Connection(_ s: HTTP2ConnectionSummary)
+    /// One per TLS connection when it ends or the capture ends.
+    mutating func tls(_ e: TLSEvent)
     /// False when nobody will read DNS message events: the pipeline then skips building them.
     var wantsDNSMessages: Bool { get }
 }
@@ -14,5 +19,8 @@ extension EventSink {
     public mutating func dnsTransaction(_ t: DNSTransaction) {}
     public mutating func icmp(_ e: ICMPErrorEvent) {}
     public mutating func tcp(_ e: TCPConnectionEvent) {}
+    public mutating func h2(_ e: HTTP2FrameEvent) {}
+    public mutating func h2Connection(_ s: HTTP2ConnectionSummary) {}
+    public mutating func tls(_ e: TLSEvent) {}
     public var wantsDNSMessages: Bool { true }
 }

@@ -1,5 +1,6 @@
 import NetcorrCore
 import NetcorrDNS
+import NetcorrHTTP2
 import NetcorrTCP
 import NetcorrWire
 
@@ -15,16 +16,33 @@ struct AppDispatch: StreamSink {
     enum Reader {
         case none
         case dns(DNSOverTCPFramer)
+        /// Not yet known: the first bytes decide (a TLS record, else HTTP/2's own sniffing).
+        case sniff
+        case h2(HTTP2ConnectionDecoder)
     }
     var reader: Reader
     var client: Endpoint
     var server: Endpoint
     var dnsOut: [(payload: [UInt8], origin: SegmentOrigin, direction: FlowDirection)] = []
+    var h2Out: [HTTP2FrameEvent] = []
+    var h2Limits = HTTP2Limits()
     var anomalies: [(Anomaly, Int)] = []
 
     mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
         switch reader {
         case .none: return
+        case .sniff:
+            // TLS: a handshake record (22) of version 3.x.
+            if b.count >= 3 && b[0] == 22 && b[1] == 3 {
+                reader = .none   // TLS observer: wired when NetcorrTLS lands
+                return
+            }
+            reader = .h2(HTTP2ConnectionDecoder(client: client, server: server, limits: h2Limits))
+            bytes(b, direction: direction, origin: origin)
+        case .h2(var d):
+            reader = .none
+            d.receive(b, direction: direction, origin: origin) { h2Out.append($0) }
+            reader = d.isStopped ? .none : .h2(d)
         case .dns(var f):
             reader = .none
             f.feed(b, direction: direction, origin: origin) { msg, o in dnsOut.append((msg, o, direction)) }
@@ -36,7 +54,11 @@ struct AppDispatch: StreamSink {
     mutating func gap(_ count: Int, direction: FlowDirection, origin: SegmentOrigin) {
         anomalies.append((.tcpGap, origin.frame))
         switch reader {
-        case .none: return
+        case .none, .sniff: return
+        case .h2(var d):
+            reader = .none
+            d.gap(direction: direction, count: count, origin: origin)
+            reader = .h2(d)
         case .dns(var f):
             reader = .none
             f.gap(direction: direction)
@@ -131,7 +153,7 @@ extension Pipeline {
         }
         stats.tcpConnections += 1
         let reader: AppDispatch.Reader = options.dnsPorts.contains(responder.port) || options.dnsPorts.contains(initiator.port)
-            ? .dns(DNSOverTCPFramer()) : .none
+            ? .dns(DNSOverTCPFramer()) : .sniff
         return ConnectionEntry(conn: TCPConnection(initiator: initiator, responder: responder, origin: origin,
                                                    sawOpening: opening, limits: options.reassembly),
                                app: AppDispatch(reader: reader, client: initiator, server: responder))
@@ -151,6 +173,10 @@ extension Pipeline {
             }
             app.dnsOut.removeAll(keepingCapacity: true)
         }
+        if !app.h2Out.isEmpty {
+            for f in app.h2Out { sink.h2(f) }
+            app.h2Out.removeAll(keepingCapacity: true)
+        }
     }
 
     mutating func closeConnection<S: EventSink>(_ key: FlowKey, sink: inout S) {
@@ -158,6 +184,11 @@ extension Pipeline {
         e.conn.flush(sink: &e.app)
         drainApp(&e.app, sink: &sink)
         sink.tcp(e.conn.event)
+        if case .h2(var d) = e.app.reader {
+            let summary = d.finish(at: e.conn.lastTS) { e.app.h2Out.append($0) }
+            drainApp(&e.app, sink: &sink)
+            if summary.start != .none { sink.h2Connection(summary) }
+        }
     }
 
     mutating func evictIdle<S: EventSink>(sink: inout S) {

@@ -4,6 +4,8 @@ import NetcorrCore
 public struct EventWriter: EventSink {
     var w = JSONWriter()
     let digits: Int
+    /// Header values and paths that carry credentials are redacted unless this is off (--show-secrets).
+    public var redactor = WireRedactor()
     let out: (UnsafeRawBufferPointer) -> Void
 
     /// `digits`: fraction digits of `ts` (the capture's precision).
@@ -160,6 +162,92 @@ public struct EventWriter: EventSink {
         w.field("last_frame", e.lastFrame)
         if e.syn { w.field("syn_count", e.synCount) }
         if let r = e.rstFrame { w.field("rst_frame", r) }
+        end()
+    }
+
+    public mutating func h2(_ e: HTTP2FrameEvent) {
+        w.beginObject()
+        w.field("kind", "h2")
+        w.field("frame", e.frame)
+        w.field("ts", number: e.ts.epochString(digits: digits))
+        w.field("src", e.src.address.description)
+        w.field("dst", e.dst.address.description)
+        w.field("sport", Int(e.src.port))
+        w.field("dport", Int(e.dst.port))
+        w.field("type", Int(e.type.rawValue))
+        w.field("type_name", e.type.description)
+        w.field("flags", Int(e.flags))
+        w.field("stream", Int(e.stream))
+        w.field("length", e.length)
+        if let v = e.method { w.field("method", v) }
+        if let v = e.path { w.field("path", redactor.path(v)) }
+        if let v = e.authority { w.field("authority", v) }
+        if let v = e.scheme { w.field("scheme", v) }
+        if let v = e.status { w.field("status", v) }
+        if let v = e.grpcStatus { w.field("grpc_status", v) }
+        if let v = e.grpcMessage { w.field("grpc_message", v) }
+        if let v = e.contentType { w.field("content_type", v) }
+        if let h = e.headers {
+            w.beginArray("headers")
+            for f in h {
+                w.beginArray()
+                w.value(f.name)
+                w.value(redactor.header(f.name, f.value))
+                w.endArray()
+            }
+            w.endArray()
+        }
+        if let v = e.headersUndecodable { w.field("headers_undecodable", v) }
+        if let v = e.errorCode { w.field("error_code", Int(v.rawValue)); w.field("error_name", v.name) }
+        if let v = e.lastStream { w.field("last_stream", Int(v)) }
+        if let v = e.debugText { w.field("debug", v) }
+        if let v = e.increment { w.field("increment", Int(v)) }
+        if let v = e.settings {
+            w.beginObject("settings")
+            for st in v { w.field(st.id.description, Int(st.value)) }
+            w.endObject()
+        }
+        if let v = e.pingData { w.field("ping", String(v, radix: 16)) }
+        if let v = e.promisedStream { w.field("promised_stream", Int(v)) }
+        if let v = e.padLength { w.field("pad_length", v) }
+        if let v = e.malformed { w.field("malformed", v.rawValue) }
+        end()
+    }
+
+    public mutating func h2Connection(_ c: HTTP2ConnectionSummary) {
+        w.beginObject()
+        w.field("kind", "h2_connection")
+        w.field("src", c.client.address.description)
+        w.field("sport", Int(c.client.port))
+        w.field("dst", c.server.address.description)
+        w.field("dport", Int(c.server.port))
+        w.field("start", "\(c.start)")
+        w.field("streams", c.streams.count)
+        w.field("frames", c.frames)
+        w.field("goaways", c.goaways.count)
+        w.field("stalls", c.stalls.count)
+        let rtts = c.pings.compactMap { $0.rtt?.seconds }
+        if let m = rtts.max() { w.field("ping_rtt_max", number: Duration.fixed(m, 6)) }
+        w.field("pings_unanswered", c.pings.filter { $0.ackTs == nil }.count)
+        w.field("hpack_desynchronized", c.hpackDesynchronized.map { $0 ? 1 : 0 })
+        end()
+    }
+
+    public mutating func tls(_ e: TLSEvent) {
+        w.beginObject()
+        w.field("kind", "tls")
+        w.field("frame", e.clientHelloFrame)
+        w.field("src", e.client.address.description)
+        w.field("sport", Int(e.client.port))
+        w.field("dst", e.server.address.description)
+        w.field("dport", Int(e.server.port))
+        w.field("sni", e.sni)
+        w.field("alpn", e.alpnOffered)
+        w.field("alpn_selected", e.alpnSelected)
+        w.field("versions", e.clientSupportedVersions.map(\.description))
+        w.field("version", e.selectedVersion?.description)
+        w.field("records", e.stats.map(\.records))
+        w.field("application_data_bytes", e.stats.map(\.applicationDataBytes))
         end()
     }
 }

@@ -103,4 +103,7 @@ struct ReplaySink: EventSink {
     }
     mutating func icmp(_ e: ICMPErrorEvent) { writer?.icmp(e) }
     mutating func tcp(_ e: TCPConnectionEvent) { writer?.tcp(e) }
+    mutating func h2(_ e: HTTP2FrameEvent) { writer?.h2(e) }
+    mutating func h2Connection(_ s: HTTP2ConnectionSummary) { writer?.h2Connection(s) }
+    mutating func tls(_ e: TLSEvent) { writer?.tls(e) }
 }
