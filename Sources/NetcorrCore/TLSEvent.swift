@@ -137,3 +137,22 @@ extension Anomaly {
     public static let tlsGap = Anomaly("tls.capture-gap")
     public static let tlsTruncatedAtEnd = Anomaly("tls.truncated-record-at-end")
 }
+
+/// One TLS record as seen on the wire (emitted by the observer as each record completes).
+public struct TLSRecordEvent: Sendable {
+    public var frame: Int
+    public var ts: Timestamp
+    public var direction: FlowDirection
+    public var contentType: TLSContentType
+    /// Record-layer version (0x0303 for everything after the first ClientHello in TLS 1.3).
+    public var version: TLSVersion
+    public var length: Int
+    /// For handshake records in clear: the first handshake message type in the record (1 ClientHello,
+    /// 2 ServerHello, 11 Certificate, …); nil when encrypted or not a handshake record.
+    public var handshakeType: UInt8?
+    public init(frame: Int, ts: Timestamp, direction: FlowDirection, contentType: TLSContentType, version: TLSVersion,
+                length: Int, handshakeType: UInt8?) {
+        self.frame = frame; self.ts = ts; self.direction = direction; self.contentType = contentType
+        self.version = version; self.length = length; self.handshakeType = handshakeType
+    }
+}
