@@ -112,7 +112,7 @@ extension GoLogLineParser {
                 if rounds == 1, p.hasPrefix(Self.stdoutLit, at: j) || p.hasPrefix(Self.stderrLit, at: j),
                    j + 8 < p.count, p[j + 7] == 0x46 || p[j + 7] == 0x50, p[j + 8] == sp {
                     r.cri = true
-                    r.stream = p[j + 4] == 0x6f ? "stdout" : "stderr"
+                    r.stream = p[j + 3] == 0x6f ? "stdout" : "stderr"
                     r.partial = p[j + 7] == 0x50
                     j += 9
                 } else if end >= 5, p[end - 5] == 0x2b || p[end - 5] == 0x2d, digits(p, end - 4, 4) != nil,
