@@ -87,7 +87,7 @@ func parseRFC3339(_ p: Bytes, _ i: Int) -> (Timestamp, Int)? {
 }
 
 extension GoLogLineParser {
-    static let stdoutLit = Lit.b("stdout "), stderrLit = Lit.b("stderr ")
+    static let stdoutLit = Lit.b("stdout "), stderrLit = Lit.b("stderr "), goFileLit = Lit.b(".go:")
 
     /// Strips every timestamp prefix of a line (CRI, journald, RFC 3339, Go's log package, JSON) and returns
     /// the outermost time.
@@ -156,7 +156,7 @@ extension GoLogLineParser {
         let end = p.tokenEnd(from: i)
         guard end > i + 5, end < p.count, p[end - 1] == colon else { return i }
         let tok = p.sub(i, end - 1)
-        guard let c = tok.find(Lit.b(".go:")), tok.decimal(at: c + 4)?.1 == tok.count else { return i }
+        guard let c = tok.find(Self.goFileLit), tok.decimal(at: c + 4)?.1 == tok.count else { return i }
         return end + 1
     }
 }
