@@ -76,6 +76,9 @@ topology() {
 		# no router solicitations / RAs / DAD noise in the captures
 		x ip netns exec $ns sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
 			net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0
+		# no ICMP rate limiting: otherwise the 7th port-unreachable in a burst is
+		# suppressed and one refused DNS query looks like an unanswered one
+		x ip netns exec $ns sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
 	done
 	x ip netns exec $NS_BR sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	x ip -n $NS_BR link add br0 type bridge stp_state 0 forward_delay 0
@@ -143,6 +146,7 @@ SCENARIOS=(
 	tcp-syn-timeout tcp-refused tcp-reset
 	h2-ok-h2c h2-ok-tls h2-goaway h2-rst-stream h2-5xx-h2c h2-5xx-tls h2-ping-timeout h2-flow-control-stall
 	dns-ok-v6 dns-no-response-v6 tcp-refused-v6
+	tcp-retransmission-timeout tcp-zero-window h2-conn-closed h2-settings-timeout h2-grpc-error
 )
 
 # --- DNS
@@ -397,6 +401,60 @@ s_tcp_refused_v6() {
 	NOTES="Go reports dial tcp [fd77::80]:8080: connect: connection refused."
 	log_check 'dial tcp \[fd77::80\]:8080: connect: connection refused'
 	pcap_check 1 - 'ipv6 && tcp.srcport==8080 && tcp.flags.reset==1'
+}
+
+# --- extra causes
+s_tcp_retransmission_timeout() {
+	DESC="After the handshake the server namespace drops every client segment that carries data (iptables length match): the client retransmits until Client.Timeout (4 s)."
+	IPT=("$NS_SRV|iptables -A INPUT -p tcp --dport 8080 ! --syn -m length --length 53:65535 -j DROP")
+	CLIENT=(-url http://app.lab.test:8080/ok -n 1 -timeout 4s)
+	EXIT=1 FINDINGS=(tcp.retransmission-timeout:network) ABSENT=(service local)
+	NOTES="SYN, SYN-ACK, ACK pass (pure ACKs are 52 bytes), the server even sends its SETTINGS, but the client preface/HEADERS segments are dropped and retransmitted with exponential backoff; Go reports context deadline exceeded (Client.Timeout exceeded while awaiting headers)."
+	h2_log_checks
+	log_check 'Client.Timeout exceeded while awaiting headers'
+	pcap_check 3 - 'tcp.analysis.retransmission && tcp.dstport==8080'
+}
+s_tcp_zero_window() {
+	DESC="Raw server (SO_RCVBUF 4096) sends SETTINGS with huge HTTP/2 windows, then never reads; the client POSTs 1 MB and hits a TCP zero window."
+	SERVER=(-mode raw-noread -listen :8080 -rcvbuf 4096)
+	CLIENT=(-url http://app.lab.test:8080/upload -n 1 -timeout 4s -body-size 1000000)
+	EXIT=1 FINDINGS=(tcp.zero-window:service) ABSENT=(network local)
+	NOTES="The server's receive window closes to 0 after a few KB, the client sends zero-window probes until Client.Timeout (4 s); HTTP/2 flow control is not what stalls (windows of 2^30)."
+	h2_log_checks
+	log_check 'Client.Timeout exceeded'
+	pcap_check 1 - 'tcp.analysis.zero_window && tcp.srcport==8080'
+	pcap_check 1 - 'tcp.analysis.zero_window_probe || tcp.analysis.keep_alive'
+}
+s_h2_conn_closed() {
+	DESC="Raw server reads the request HEADERS and closes the connection with FIN, without GOAWAY or any response."
+	SERVER=(-mode raw-close -listen :8080)
+	EXIT=1 FINDINGS=(h2.conn-closed:service) ABSENT=(network local)
+	NOTES="Orderly TCP close (FIN) by the server while the stream is open, no GOAWAY: x/net turns the EOF into unexpected EOF."
+	h2_log_checks
+	log_check 'GET http://app.lab.test:8080/ok: Get "http://app.lab.test:8080/ok": unexpected EOF'
+	pcap_check 1 - 'tcp.srcport==8080 && tcp.flags.fin==1'
+	pcap_check 0 0 'http2.type==7'
+	pcap_check 0 0 'tcp.srcport==8080 && tcp.flags.reset==1'
+}
+s_h2_settings_timeout() {
+	DESC="Raw server accepts TCP and reads the preface but never sends anything, not even SETTINGS."
+	SERVER=(-mode raw-silent -listen :8080)
+	CLIENT=(-url http://app.lab.test:8080/ok -n 1 -timeout 3s)
+	EXIT=1 FINDINGS=(h2.settings-timeout:service) ABSENT=(network local)
+	NOTES="x/net does not wait for the server SETTINGS before sending the request and has no SETTINGS timeout of its own: Client.Timeout (3 s) ends it. The capture shows the client preface/SETTINGS/HEADERS ACKed by TCP and no HTTP/2 frame from the server."
+	h2_log_checks
+	log_check 'Client.Timeout exceeded while awaiting headers'
+	pcap_check 1 - 'http2.type==4 && tcp.dstport==8080'
+	pcap_check 0 0 'http2 && tcp.srcport==8080'
+}
+s_h2_grpc_error() {
+	DESC="gRPC-style POST /grpc over h2c: :status 200 but trailers grpc-status 14 (UNAVAILABLE)."
+	CLIENT=(-url http://app.lab.test:8080/grpc -n 1 -timeout 8s -grpc)
+	EXIT=1 FINDINGS=(h2.grpc-error:service) ABSENT=(network local)
+	NOTES="HTTP/2 succeeds; the error is only in the trailing HEADERS frame (grpc-status 14, grpc-message). The client logs it and exits 1."
+	h2_log_checks
+	log_check 'POST http://app.lab.test:8080/grpc: 200, grpc-status 14: netcorr lab: backend unavailable'
+	pcap_check 1 - 'http2.header.value=="14" && tcp.srcport==8080'
 }
 
 # ---------------------------------------------------------------- run

@@ -42,6 +42,7 @@ func main() {
 	lookupFirst := flag.Bool("lookup", false, "LookupHost the URL's host once (and log it) before the requests; a failure counts as a failed request")
 	bodySize := flag.Int("body-size", 0, "if > 0, POST a body of this many bytes instead of GET")
 	keyLog := flag.String("keylog", "", "write the TLS key log (NSS format) to this file")
+	grpc := flag.Bool("grpc", false, "gRPC-style request: POST, content-type application/grpc, te: trailers, one empty message; a non-zero grpc-status trailer is a failure")
 	flag.Parse()
 
 	// Always Go's own resolver (GODEBUG=netdns=go also forces it).
@@ -126,7 +127,7 @@ func main() {
 	client := &http.Client{Transport: tr, Timeout: *timeout}
 
 	method := http.MethodGet
-	if *bodySize > 0 {
+	if *bodySize > 0 || *grpc {
 		method = http.MethodPost
 	}
 	ok := 0
@@ -137,10 +138,16 @@ func main() {
 		var body io.Reader
 		if *bodySize > 0 {
 			body = bytes.NewReader(bytes.Repeat([]byte("x"), *bodySize))
+		} else if *grpc {
+			body = bytes.NewReader([]byte{0, 0, 0, 0, 0}) // uncompressed, length 0
 		}
 		req, err := http.NewRequest(method, u.String(), body)
 		if err != nil {
 			log.Fatalf("request: %v", err)
+		}
+		if *grpc {
+			req.Header.Set("Content-Type", "application/grpc")
+			req.Header.Set("Te", "trailers")
 		}
 		resp, err := client.Do(req)
 		if err != nil {
@@ -151,6 +158,10 @@ func main() {
 		resp.Body.Close()
 		if rerr != nil {
 			log.Printf("%s %s: %d, body after %d bytes: %s", method, u.String(), resp.StatusCode, nb, rerr.Error())
+			continue
+		}
+		if gs := resp.Trailer.Get("Grpc-Status"); gs != "" && gs != "0" {
+			log.Printf("%s %s: %d, grpc-status %s: %s", method, u.String(), resp.StatusCode, gs, resp.Trailer.Get("Grpc-Message"))
 			continue
 		}
 		log.Printf("%s %s: %d", method, u.String(), resp.StatusCode)

@@ -12,10 +12,18 @@
 //	raw-nowindow raw framer: SETTINGS_INITIAL_WINDOW_SIZE=-window, never send
 //	             WINDOW_UPDATE, never answer (request bodies stall)
 //	raw-noping   raw framer: accept requests, never answer them, ignore PINGs
+//	raw-close    raw framer: on a request HEADERS frame close the connection
+//	             normally (FIN) without GOAWAY
+//	raw-silent   read the client preface and frames, never write anything
+//	             (no SETTINGS)
+//	raw-noread   SO_RCVBUF -rcvbuf on the listener; send SETTINGS (huge
+//	             windows) then never read again: TCP zero window
 //
 // Handlers of h2c/tls: /ok, /500 (503, or ?code=N), /reset (RST_STREAM via
 // panic(http.ErrAbortHandler)), /stall (sleep -stall), /big (-big-size bytes),
 // /goaway (answer, then http.Server.Shutdown: graceful GOAWAY NO_ERROR),
+// /grpc (gRPC-style: 200, content-type application/grpc, trailers
+// grpc-status -grpc-status and grpc-message),
 // anything else: read the body and answer 200.
 package main
 
@@ -38,6 +46,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -52,6 +61,8 @@ var (
 	bigSize    = flag.Int("big-size", 200000, "bytes sent by /big")
 	goawayCode = flag.String("goaway-code", "ENHANCE_YOUR_CALM", "raw-goaway: error code (ENHANCE_YOUR_CALM, PROTOCOL_ERROR, ... or a number)")
 	window     = flag.Uint("window", 4096, "raw-nowindow: SETTINGS_INITIAL_WINDOW_SIZE")
+	rcvbuf     = flag.Int("rcvbuf", 4096, "raw-noread: SO_RCVBUF of the listening socket")
+	grpcStatus = flag.Int("grpc-status", 14, "/grpc: grpc-status trailer (14 = UNAVAILABLE)")
 )
 
 func main() {
@@ -60,7 +71,7 @@ func main() {
 	switch *mode {
 	case "h2c", "tls":
 		serveStd()
-	case "raw-goaway", "raw-rst", "raw-nowindow", "raw-noping":
+	case "raw-goaway", "raw-rst", "raw-nowindow", "raw-noping", "raw-close", "raw-silent", "raw-noread":
 		serveRaw()
 	default:
 		log.Fatalf("unknown -mode %q", *mode)
@@ -112,6 +123,15 @@ func handlers(srv *http.Server) http.Handler {
 			log.Printf("server: /goaway: Shutdown")
 			srv.Shutdown(context.Background())
 		}()
+	})
+	mux.HandleFunc("/grpc", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Trailer", "Grpc-Status, Grpc-Message")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		w.Header().Set("Grpc-Status", strconv.Itoa(*grpcStatus))
+		w.Header().Set("Grpc-Message", "netcorr lab: backend unavailable")
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		n, err := io.Copy(io.Discard, r.Body)
@@ -191,7 +211,20 @@ func parseCode(s string) http2.ErrCode {
 
 func serveRaw() {
 	code := parseCode(*goawayCode)
-	ln, err := net.Listen("tcp", *listen)
+	lc := net.ListenConfig{}
+	if *mode == "raw-noread" {
+		lc.Control = func(network, address string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, *rcvbuf)
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", *listen)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -216,6 +249,24 @@ func rawConn(c net.Conn, code http2.ErrCode) {
 	}
 	fr := http2.NewFramer(c, br)
 	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	switch *mode {
+	case "raw-silent":
+		log.Printf("server: %s: preface read; sending nothing, not even SETTINGS", peer)
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				log.Printf("server: %s: read frame: %v", peer, err)
+				return
+			}
+			log.Printf("server: %s: got %v (not answering)", peer, f.Header())
+		}
+	case "raw-noread":
+		fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30})
+		fr.WriteWindowUpdate(0, 1<<30)
+		log.Printf("server: %s: sent SETTINGS INITIAL_WINDOW_SIZE=%d and WINDOW_UPDATE; not reading any more", peer, 1<<30)
+		time.Sleep(time.Hour)
+		return
+	}
 	settings := []http2.Setting{{ID: http2.SettingMaxConcurrentStreams, Val: 100}}
 	if *mode == "raw-nowindow" {
 		settings = append(settings, http2.Setting{ID: http2.SettingInitialWindowSize, Val: uint32(*window)})
@@ -264,6 +315,15 @@ func rawConn(c net.Conn, code http2.ErrCode) {
 				log.Printf("server: %s: sending GOAWAY last=%d code=%v and closing", peer, f.StreamID, code)
 				fr.WriteGoAway(f.StreamID, code, []byte("netcorr lab: go away"))
 				time.Sleep(100 * time.Millisecond)
+				return
+			case "raw-close":
+				time.Sleep(100 * time.Millisecond)
+				log.Printf("server: %s: closing the connection (FIN), no GOAWAY", peer)
+				// Half-close, then drain what the client still sends: closing
+				// with unread data would make the kernel send RST instead.
+				c.(*net.TCPConn).CloseWrite()
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				io.Copy(io.Discard, br)
 				return
 			case "raw-rst":
 				// Answer with HEADERS and part of a body, then reset the TCP
