@@ -126,7 +126,7 @@ defaults() {
 	IPT=() # "NS|command ..." run before the servers start
 	EXIT=0
 	FINDINGS=() # "cause:layer"
-	ABSENT=()
+	ABSENT=(network service local) # a run without findings must flag no layer
 	NOTES=""
 	POST_WAIT=0.5
 	LOG_CHECKS=('go package net: GODEBUG setting forcing use of Go.s resolver' 'go package net: hostLookupOrder\(')
