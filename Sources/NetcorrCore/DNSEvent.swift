@@ -86,3 +86,18 @@ public struct DNSTransaction: Sendable {
         self.truncated = false; self.answers = 0; self.late = false; self.endedByCapture = false; self.attempt = 1
     }
 }
+
+/// An ARP request or reply (IPv4 over Ethernet), or an IPv6 neighbor solicitation/advertisement: how a host
+/// finds the link-layer address of the next hop. Requests nobody answers mean the address is not there.
+public struct NeighborEvent: Sendable {
+    public var frame: Int
+    public var ts: Timestamp
+    /// true: who-has / neighbor solicitation; false: is-at / neighbor advertisement.
+    public var isRequest: Bool
+    /// The address being looked for (request) or announced (reply).
+    public var target: IPAddress
+    public var sender: IPAddress
+    public init(frame: Int, ts: Timestamp, isRequest: Bool, target: IPAddress, sender: IPAddress) {
+        self.frame = frame; self.ts = ts; self.isRequest = isRequest; self.target = target; self.sender = sender
+    }
+}

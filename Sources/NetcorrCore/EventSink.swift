@@ -4,6 +4,7 @@ public protocol EventSink {
     mutating func dns(_ e: DNSMessageEvent)
     mutating func dnsTransaction(_ t: DNSTransaction)
     mutating func icmp(_ e: ICMPErrorEvent)
+    mutating func neighbor(_ e: NeighborEvent)
     mutating func tcp(_ e: TCPConnectionEvent)
     mutating func h2(_ e: HTTP2FrameEvent)
     /// One per HTTP/2 connection when it ends or the capture ends.
@@ -18,6 +19,7 @@ extension EventSink {
     public mutating func dns(_ e: DNSMessageEvent) {}
     public mutating func dnsTransaction(_ t: DNSTransaction) {}
     public mutating func icmp(_ e: ICMPErrorEvent) {}
+    public mutating func neighbor(_ e: NeighborEvent) {}
     public mutating func tcp(_ e: TCPConnectionEvent) {}
     public mutating func h2(_ e: HTTP2FrameEvent) {}
     public mutating func h2Connection(_ s: HTTP2ConnectionSummary) {}

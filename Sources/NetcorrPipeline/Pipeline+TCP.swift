@@ -1,6 +1,7 @@
 import NetcorrCore
 import NetcorrDNS
 import NetcorrHTTP2
+import NetcorrTLS
 import NetcorrTCP
 import NetcorrWire
 
@@ -19,6 +20,7 @@ struct AppDispatch: StreamSink {
         /// Not yet known: the first bytes decide (a TLS record, else HTTP/2's own sniffing).
         case sniff
         case h2(HTTP2ConnectionDecoder)
+        case tls(TLSStreamObserver)
     }
     var reader: Reader
     var client: Endpoint
@@ -34,7 +36,8 @@ struct AppDispatch: StreamSink {
         case .sniff:
             // TLS: a handshake record (22) of version 3.x.
             if b.count >= 3 && b[0] == 22 && b[1] == 3 {
-                reader = .none   // TLS observer: wired when NetcorrTLS lands
+                reader = .tls(TLSStreamObserver(client: client, server: server))
+                bytes(b, direction: direction, origin: origin)
                 return
             }
             reader = .h2(HTTP2ConnectionDecoder(client: client, server: server, limits: h2Limits))
@@ -43,6 +46,10 @@ struct AppDispatch: StreamSink {
             reader = .none
             d.receive(b, direction: direction, origin: origin) { h2Out.append($0) }
             reader = d.isStopped ? .none : .h2(d)
+        case .tls(var t):
+            reader = .none
+            t.receive(b, direction: direction, origin: origin) { _ in }
+            reader = .tls(t)
         case .dns(var f):
             reader = .none
             f.feed(b, direction: direction, origin: origin) { msg, o in dnsOut.append((msg, o, direction)) }
@@ -59,6 +66,10 @@ struct AppDispatch: StreamSink {
             reader = .none
             d.gap(direction: direction, count: count, origin: origin)
             reader = .h2(d)
+        case .tls(var t):
+            reader = .none
+            t.gap(direction: direction, count: count, origin: origin)
+            reader = .tls(t)
         case .dns(var f):
             reader = .none
             f.gap(direction: direction)
@@ -120,7 +131,8 @@ extension Pipeline {
         let key = FlowKey(src, dst, .tcp)
         var entry: ConnectionEntry
         if let e = connections.removeValue(forKey: key) {
-            if t.flags.contains(.syn) && !t.flags.contains(.ack) && e.conn.isClosed {
+            // tshark's rule for a new tcp.stream: a SYN whose ISN differs from the one this connection knows.
+            if e.conn.startsNewConnection(t, from: src) {
                 connections[key] = e
                 closeConnection(key, sink: &sink)
                 entry = newConnection(t, src: src, dst: dst, origin: origin)
@@ -184,6 +196,7 @@ extension Pipeline {
         e.conn.flush(sink: &e.app)
         drainApp(&e.app, sink: &sink)
         sink.tcp(e.conn.event)
+        if case .tls(var t) = e.app.reader { sink.tls(t.finish(at: e.conn.lastTS)) }
         if case .h2(var d) = e.app.reader {
             let summary = d.finish(at: e.conn.lastTS) { e.app.h2Out.append($0) }
             drainApp(&e.app, sink: &sink)

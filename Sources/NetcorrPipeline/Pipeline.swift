@@ -63,7 +63,18 @@ public struct Pipeline {
             return
         }
         guard link.etherType == .ipv4 || link.etherType == .ipv6 else {
-            if link.etherType != .arp { stats.anomalies.add(.etherTypeUnknown, frame: frame) }
+            if link.etherType == .arp {
+                // RFC 826 for IPv4 over Ethernet: htype 1, ptype 0x0800, hlen 6, plen 4.
+                let o = link.payloadOffset
+                if b.count >= o + 28, b.u16(o) == 1, b.u16(o + 2) == 0x0800, b.u8(o + 4) == 6, b.u8(o + 5) == 4 {
+                    let op = b.u16(o + 6)
+                    if op == 1 || op == 2 {
+                        sink.neighbor(NeighborEvent(frame: frame, ts: ts, isRequest: op == 1, target: b.ipv4(o + 24), sender: b.ipv4(o + 14)))
+                    }
+                }
+            } else {
+                stats.anomalies.add(.etherTypeUnknown, frame: frame)
+            }
             stats.other += 1
             return
         }
@@ -112,6 +123,12 @@ public struct Pipeline {
             let h: ICMPHeader
             do { h = try TransportDecoder.icmp(b, range, v6: ip.proto == 58) } catch {
                 stats.anomalies.add(error.anomaly, frame: origin.frame); return
+            }
+            // RFC 4861 neighbor solicitation (135) / advertisement (136): the target address at offset 8.
+            if h.v6 && (h.type == 135 || h.type == 136) && range.count >= 24 {
+                sink.neighbor(NeighborEvent(frame: origin.frame, ts: origin.ts, isRequest: h.type == 135,
+                                            target: b.ipv6(range.lowerBound + 8), sender: ip.src))
+                return
             }
             guard let q = h.quoted, let inner = try? IPDecoder.decode(b, at: q.lowerBound),
                   inner.payload.count >= 4, inner.proto == 17 || inner.proto == 6 else { return }

@@ -1,4 +1,5 @@
 import NetcorrCore
+import NetcorrCorrelate
 
 /// Writes every event as one JSON object per line (NDJSON). Keys are documented in docs/EVENTS.md.
 public struct EventWriter: EventSink {
@@ -135,6 +136,17 @@ public struct EventWriter: EventSink {
         end()
     }
 
+    public mutating func neighbor(_ e: NeighborEvent) {
+        w.beginObject()
+        w.field("kind", e.target.isV6 ? "nd" : "arp")
+        w.field("frame", e.frame)
+        w.field("ts", number: e.ts.epochString(digits: digits))
+        w.field("op", e.isRequest ? "request" : "reply")
+        w.field("target", e.target.description)
+        w.field("sender", e.sender.description)
+        end()
+    }
+
     public mutating func tcp(_ e: TCPConnectionEvent) {
         w.beginObject()
         w.field("kind", "tcp")
@@ -248,6 +260,62 @@ public struct EventWriter: EventSink {
         w.field("version", e.selectedVersion?.description)
         w.field("records", e.stats.map(\.records))
         w.field("application_data_bytes", e.stats.map(\.applicationDataBytes))
+        end()
+    }
+
+    /// A log line, as the log reader understood it (already redacted by the caller unless --show-secrets).
+    public mutating func log(_ e: LogEvent) {
+        w.beginObject()
+        w.field("kind", "log")
+        w.field("file", e.file)
+        w.field("line", e.line)
+        if let t = e.ts { w.field("ts", number: t.epochString(digits: 9)) } else { w.field("ts", nil as String?) }
+        w.field("ts_source", e.tsSource.rawValue)
+        w.field("log_kind", e.kind.rawValue)
+        if let v = e.stream { w.field("stream", v) }
+        if let v = e.role { w.field("role", v.rawValue) }
+        if let v = e.direction { w.field("direction", v.rawValue) }
+        if let v = e.connID { w.field("conn", "0x" + String(v, radix: 16)) }
+        if let fr = e.frame {
+            w.beginObject("h2")
+            w.field("type_name", fr.typeName)
+            w.field("type", fr.type.map { Int($0) })
+            w.field("flags", Int(fr.flags))
+            w.field("stream", Int(fr.streamID))
+            w.field("length", fr.length)
+            if let v = fr.increment { w.field("increment", Int(v)) }
+            if let v = fr.errorCodeName { w.field("error_code", v) }
+            if let v = fr.lastStreamID { w.field("last_stream", Int(v)) }
+            w.endObject()
+        }
+        if let v = e.headerName { w.field("header", v) }
+        if let v = e.headerValue { w.field("value", v) }
+        if let v = e.host { w.field("host", v) }
+        if let v = e.order { w.field("order", v) }
+        if let v = e.resolver { w.field("resolver", v) }
+        if let v = e.server { w.field("server", v.description) }
+        if let v = e.local { w.field("local", v.description) }
+        if let v = e.remote { w.field("remote", v.description) }
+        if let v = e.authority { w.field("authority", v) }
+        if let v = e.errorKind { w.field("error_kind", v.rawValue) }
+        if let v = e.errorText { w.field("error", v) }
+        w.field("message", e.message)
+        end()
+    }
+
+    /// A finding, in the events stream after every other event.
+    public mutating func finding(_ f: Finding) {
+        w.beginObject()
+        w.field("kind", "finding")
+        w.field("layer", f.layer.rawValue)
+        w.field("cause", f.cause.rawValue)
+        w.field("summary", f.summary)
+        if let s = f.start { w.field("start", number: s.epochString(digits: digits)) }
+        w.field("packets", f.packets)
+        w.beginArray("log_lines")
+        for r in f.logLines { w.beginObject(); w.field("file", r.file); w.field("line", r.line); w.endObject() }
+        w.endArray()
+        w.field("recovered", f.recovered)
         end()
     }
 }

@@ -1,13 +1,18 @@
 import ArgumentParser
 import NetcorrCapture
 import NetcorrCore
+import NetcorrCorrelate
+import NetcorrGoLog
 import NetcorrPipeline
 import NetcorrReport
 
 /// Options that decide how packets are judged, shared by replay and capture.
 struct DecodeOptions: ParsableArguments {
-    @Option(name: .customLong("dns-timeout"), help: "Seconds after which a DNS query without a response is unanswered (Go's default: 5).")
-    var dnsTimeout: Double = 5
+    @Option(name: .customLong("dns-timeout"), help: "Seconds after which a DNS query without a response is unanswered (default: inferred from the retries' spacing, else Go's 5).")
+    var dnsTimeoutOption: Double?
+
+    var dnsTimeoutGiven: Bool { dnsTimeoutOption != nil }
+    var dnsTimeout: Double { dnsTimeoutOption ?? 5 }
 
     @Option(name: .customLong("dns-port"), help: "A port whose UDP and TCP traffic is DNS (repeatable; default 53).")
     var dnsPorts: [UInt16] = []
@@ -17,6 +22,12 @@ struct DecodeOptions: ParsableArguments {
         o.dns.timeout = .seconds(dnsTimeout)
         o.dns.retryWindow = .seconds(max(12, dnsTimeout * 2 + 2))
         if !dnsPorts.isEmpty { o.dnsPorts = Set(dnsPorts) }
+        return o
+    }
+
+    func correlatorOptions() -> CorrelatorOptions {
+        var o = CorrelatorOptions()
+        if dnsTimeoutGiven { o.dnsTimeout = .seconds(dnsTimeout) }
         return o
     }
 }
@@ -41,6 +52,8 @@ struct ReplayCommand: ParsableCommand {
     var events = false
 
     @OptionGroup var decode: DecodeOptions
+    @OptionGroup var logs: LogOptions
+    @OptionGroup var report: ReportOptions
 
     mutating func run() throws {
         let reader: PcapFileReader
@@ -50,21 +63,42 @@ struct ReplayCommand: ParsableCommand {
             Output.error(error.message)
             throw ExitCode(2)
         }
+        var logReaders = try logs.openReaders()
         var pipeline = Pipeline(linkType: reader.linkType, options: decode.pipelineOptions())
-        var sink = ReplaySink(writer: events ? EventWriter(timestampDigits: reader.timestampDigits, out: Output.write) : nil)
+        var writer = events ? EventWriter(timestampDigits: reader.timestampDigits, out: Output.write) : nil
+        writer?.redactor = WireRedactor(enabled: !report.showSecrets)
+        var sink = ReplaySink(writer: writer)
         while reader.next({ span, info in
             pipeline.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &sink)
         }) {}
         pipeline.finish(sink: &sink)
-        sink.writer?.flush()
         if let err = reader.readError {
             Output.error("\(file): reading stopped after packet \(reader.frame): \(err)")
             if reader.frame == 0 { throw ExitCode(2) }
         }
-        if !events {
-            Output.print(render(pipeline: pipeline, sink: sink, reader: reader))
+        logs.read(&logReaders, redact: !report.showSecrets) { e in
+            sink.writer?.log(e)
+            sink.evidence.log(e)
         }
-        if sink.dns.failedCount > 0 { throw ExitCode(1) }
+        var correlator = Correlator(evidence: sink.evidence, options: decode.correlatorOptions())
+        let analysis = correlator.run()
+        if events {
+            for f in analysis.findings { sink.writer?.finding(f) }
+            sink.writer?.flush()
+        } else if report.format == .json {
+            Output.print(FindingsJSON.render(analysis, stats: statsList(pipeline), digits: reader.timestampDigits))
+        } else {
+            Output.print(render(pipeline: pipeline, sink: sink, reader: reader))
+            Output.print("\n" + FindingsText(colour: report.colour, captureStart: pipeline.stats.firstTS).render(analysis))
+        }
+        if !analysis.findings.isEmpty { throw ExitCode(1) }
+    }
+
+    func statsList(_ p: Pipeline) -> [(String, Int)] {
+        let s = p.stats
+        return [("packets", s.packets), ("bytes", s.bytes), ("dns_messages", s.dnsMessages), ("dns_malformed", s.dnsMalformed),
+                ("tcp_connections", s.tcpConnections), ("duplicates", s.duplicates), ("snaplen_truncated", s.snaplenTruncated),
+                ("anomalies", s.anomalies.total)]
     }
 
     func render(pipeline: Pipeline, sink: ReplaySink, reader: PcapFileReader) -> String {
@@ -94,16 +128,19 @@ struct ReplayCommand: ParsableCommand {
 struct ReplaySink: EventSink {
     var writer: EventWriter?
     var dns = DNSSummary()
+    var evidence = Evidence()
 
-    var wantsDNSMessages: Bool { writer != nil }
-    mutating func dns(_ e: DNSMessageEvent) { writer?.dns(e) }
+    var wantsDNSMessages: Bool { true }
+    mutating func dns(_ e: DNSMessageEvent) { writer?.dns(e); evidence.dns(e) }
     mutating func dnsTransaction(_ t: DNSTransaction) {
         dns.add(t)
         writer?.dnsTransaction(t)
+        evidence.dnsTransaction(t)
     }
-    mutating func icmp(_ e: ICMPErrorEvent) { writer?.icmp(e) }
-    mutating func tcp(_ e: TCPConnectionEvent) { writer?.tcp(e) }
-    mutating func h2(_ e: HTTP2FrameEvent) { writer?.h2(e) }
-    mutating func h2Connection(_ s: HTTP2ConnectionSummary) { writer?.h2Connection(s) }
-    mutating func tls(_ e: TLSEvent) { writer?.tls(e) }
+    mutating func icmp(_ e: ICMPErrorEvent) { writer?.icmp(e); evidence.icmp(e) }
+    mutating func neighbor(_ e: NeighborEvent) { writer?.neighbor(e); evidence.neighbor(e) }
+    mutating func tcp(_ e: TCPConnectionEvent) { writer?.tcp(e); evidence.tcp(e) }
+    mutating func h2(_ e: HTTP2FrameEvent) { writer?.h2(e); evidence.h2(e) }
+    mutating func h2Connection(_ s: HTTP2ConnectionSummary) { writer?.h2Connection(s); evidence.h2Connection(s) }
+    mutating func tls(_ e: TLSEvent) { writer?.tls(e); evidence.tls(e) }
 }

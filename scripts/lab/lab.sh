@@ -127,6 +127,7 @@ defaults() {
 	EXIT=0
 	FINDINGS=() # "cause:layer"
 	ABSENT=(network service local) # a run without findings must flag no layer
+	WIRE=true # false: only the program's log can show the failure (nothing of it reaches the wire in clear)
 	NOTES=""
 	POST_WAIT=0.5
 	LOG_CHECKS=('go package net: GODEBUG setting forcing use of Go.s resolver' 'go package net: hostLookupOrder\(')
@@ -171,6 +172,7 @@ s_dns_no_response_blackhole() {
 	pcap_check 0 0 'dns.flags.response==1'
 }
 s_dns_no_response_nobody() {
+	WIRE=false
 	DESC="resolv.conf names 10.77.0.99, an address in the subnet that nobody has: ARP is never answered."
 	RESOLV=("nameserver $NOBODY4" "search lab.test" "options timeout:1 attempts:2")
 	EXIT=1 FINDINGS=(dns.no-response:network) ABSENT=(service local)
@@ -180,6 +182,7 @@ s_dns_no_response_nobody() {
 	pcap_check 0 0 'arp.opcode==2'
 }
 s_dns_not_sent() {
+	WIRE=false
 	DESC="Client namespace firewall drops its own outgoing DNS (iptables OUTPUT DROP udp/tcp dport 53)."
 	IPT=("$NS_CLI|iptables -A OUTPUT -p udp --dport 53 -j DROP" "$NS_CLI|iptables -A OUTPUT -p tcp --dport 53 -j DROP")
 	EXIT=1 FINDINGS=(dns.not-sent:local) ABSENT=(network service)
@@ -333,6 +336,7 @@ s_h2_5xx_h2c() {
 	pcap_check 1 - 'http2.headers.status==503'
 }
 s_h2_5xx_tls() {
+	WIRE=false
 	DESC="HTTP/2-over-TLS GET /500?code=500 answered with :status 500 (TLS keys in keylog.txt)."
 	SERVER=(-mode tls -listen :8443)
 	SERVER_PORT=8443
@@ -476,7 +480,7 @@ write_expected() { # file status
 		printf '],\n  "absent_layers": ['
 		sep=""
 		for i in "${ABSENT[@]}"; do printf '%s%s' "$sep" "$(json_str "$i")"; sep=", "; done
-		printf '],\n  "exit_status": %d,\n  "notes": %s\n}\n' "$EXIT" "$(json_str "$NOTES")"
+		printf '],\n  "wire_shows_it": %s,\n  "exit_status": %d,\n  "notes": %s\n}\n' "$WIRE" "$EXIT" "$(json_str "$NOTES")"
 	} >"$f"
 }
 

@@ -1,0 +1,269 @@
+import NetcorrCore
+
+/// One lookup as Go's resolver makes it: the names of the search list × A/AAAA × attempts × servers.
+struct Lookup {
+    var client: IPAddress
+    var base: String
+    var names: [String] = []
+    var txns: [DNSTransaction] = []
+    var start: Timestamp
+    var last: Timestamp
+    /// When a name first got an address (the lookup's result); nil while none has.
+    var succeededAt: Timestamp?
+}
+
+/// Names of one lookup: equal, or one is the other with a search-list suffix ("app" / "app.lab.test").
+func sameLookupName(_ a: String, _ b: String) -> Bool {
+    let x = a.lowercased(), y = b.lowercased()
+    return x == y || x.hasPrefix(y + ".") || y.hasPrefix(x + ".")
+}
+
+extension Correlator {
+    /// The tracker judged with its own timeout; re-judge with the client's (given or inferred).
+    func rejudged(_ t: DNSTransaction) -> DNSTransaction {
+        var t = t
+        if let rtt = t.rtt, t.outcome == .answered, rtt > dnsTimeout { t.late = true }
+        if t.endedByCapture, let end = evidence.captureEnd, end - t.queryTS >= dnsTimeout { t.endedByCapture = false }
+        if t.endedByCapture && evidence.transactions.contains(where: { $0.retryOf == t.queryFrame }) { t.endedByCapture = false }
+        return t
+    }
+
+    func buildLookups() -> [Lookup] {
+        var lookups: [Lookup] = []
+        var open: [Int] = []   // indices of lookups that may still grow
+        let window = dnsTimeout + dnsTimeout + .seconds(1)
+        for t in evidence.transactions.map(rejudged).sorted(by: { $0.queryTS < $1.queryTS }) {
+            open.removeAll { t.queryTS - lookups[$0].last > window }
+            let fits = open.last { i in
+                let l = lookups[i]
+                guard l.client == t.client.address, sameLookupName(l.base, t.qname) else { return false }
+                if let s = l.succeededAt, t.queryTS - s > .milliseconds(20) { return false }
+                return true
+            }
+            let i: Int
+            if let fits { i = fits } else {
+                lookups.append(Lookup(client: t.client.address, base: t.qname, start: t.queryTS, last: t.queryTS))
+                i = lookups.count - 1
+                open.append(i)
+            }
+            if t.qname.count < lookups[i].base.count { lookups[i].base = t.qname }
+            if !lookups[i].names.contains(where: { $0.lowercased() == t.qname.lowercased() }) { lookups[i].names.append(t.qname) }
+            lookups[i].txns.append(t)
+            lookups[i].last = max(lookups[i].last, t.responseTS ?? t.queryTS)
+            if t.outcome == .answered, t.rcode == .noError, t.answers > 0, !t.truncated, !t.late, let r = t.responseTS,
+               lookups[i].succeededAt == nil || r < lookups[i].succeededAt! {
+                lookups[i].succeededAt = r
+            }
+        }
+        return lookups
+    }
+
+    /// Log lines about a lookup of `l`: netdns hostLookupOrder and Go's lookup errors naming one of its names
+    /// or the local port of one of its queries.
+    func logLines(for l: Lookup) -> [LogEvent] {
+        let ports = Set(l.txns.map(\.client))
+        return evidence.logs.filter { e in
+            if let local = e.local, ports.contains(local) { return true }
+            guard let h = e.host else { return false }
+            let lk = (e.kind == .netdnsOrder || (e.errorKind?.rawValue.hasPrefix("dns.") ?? false))
+            return lk && l.names.contains { sameLookupName($0, h) } && near(e, l)
+        }
+    }
+
+    /// Whether a log line's time fits a lookup's span (true when the log has no time).
+    func near(_ e: LogEvent, _ l: Lookup) -> Bool {
+        guard let t = wireTime(e) else { return true }
+        return t >= l.start - .seconds(2) && t <= l.last + dnsTimeout + .seconds(2)
+    }
+
+    mutating func dnsRules() {
+        let lookups = buildLookups()
+        var explainedLogs: Set<LogRef> = []
+        for l in lookups {
+            let logs = logLines(for: l)
+            if let f = classify(l, logs: logs) {
+                for e in logs { explainedLogs.insert(LogRef(file: e.file, line: e.line)) }
+                add(f)
+            }
+        }
+        notSentRules(explained: explainedLogs)
+    }
+
+    func describe(_ t: DNSTransaction) -> String {
+        let q = "\(t.qtype) \(t.qname) \(t.client) → \(t.server)/\(t.transport) id \(t.id)" + (t.attempt > 1 ? " (attempt \(t.attempt))" : "")
+        return "query " + q
+    }
+
+    func classify(_ l: Lookup, logs: [LogEvent]) -> Finding? {
+        let txns = l.txns
+        let failed = l.succeededAt == nil
+        let endOfLookup = l.succeededAt ?? l.last
+        // Only what happened before the lookup had its answer can have delayed it.
+        let before = txns.filter { $0.queryTS <= endOfLookup }
+        let unanswered = before.filter { $0.outcome == .unanswered && !($0.endedByCapture && $0.attempt == 1 && !failed) }
+        let icmp = before.filter { $0.outcome == .icmpError }
+        let truncated = txns.filter { $0.truncated && $0.transport == .udp }
+        let late = before.filter { $0.late && ($0.responseTS.map { $0 <= endOfLookup || failed } ?? false) }
+        let servers = Array(Set(txns.map(\.server))).sorted()
+        let serverText = servers.map(\.description).joined(separator: ", ")
+        let delay = (l.succeededAt ?? l.last) - l.start
+        let host = l.base
+        var f: Finding
+
+        if !icmp.isEmpty, icmp.contains(where: { $0.icmp?.type == 3 && $0.icmp?.code == 3 || $0.icmp?.v6 == true && $0.icmp?.code == 4 }) {
+            f = Finding(layer: .service, cause: .dnsPortUnreachable,
+                        summary: "DNS lookup of \(host): \(serverText) answered \(icmp.count) of \(txns.count) queries with ICMP port unreachable: nothing listens on port 53 there",
+                        start: l.start, end: l.last, flow: FlowRef(server: servers.first, transport: .udp, host: host))
+            f.nextSteps = ["Is the DNS server process running and bound to \(servers.first?.description ?? "port 53")? (ss -lunp on that host)",
+                           "Is resolv.conf pointing at the right address? A stale nameserver after a migration answers like this.",
+                           "Go reports this as 'read: connection refused' in the lookup error."]
+        } else if let tc = truncated.first, failed || unanswered.contains(where: { $0.transport == .tcp }) || tcpRetryFailed(after: tc) != nil {
+            let conn = tcpRetryFailed(after: tc)
+            let refused = conn?.state == "REJ"
+            f = Finding(layer: refused ? .service : .network, cause: .dnsTruncatedRetryFailed,
+                        summary: "DNS lookup of \(host): the UDP answer was truncated (TC) and the retry over TCP to \(tc.server) "
+                            + (refused ? "was refused" : conn != nil ? "got no answer (SYN unanswered)" : "did not complete"),
+                        start: l.start, end: l.last, flow: FlowRef(client: tc.client, server: tc.server, transport: .tcp, host: host))
+            if let rf = tc.responseFrame, let rt = tc.responseTS { f.cite(frame: rf, ts: rt, "truncated answer (TC=1) to \(tc.qtype) \(tc.qname)") }
+            if let c = conn {
+                for (i, s) in c.synFrames.enumerated() { f.cite(frame: s, ts: i == 0 ? c.firstTS : c.lastTS, "SYN to \(c.responder) (TCP retry of the query)") }
+            }
+            f.nextSteps = ["TCP port 53 must be open between the client and \(tc.server): firewalls and network policies that allow only UDP 53 break large answers.",
+                           "Why is the answer large? Many records, DNSSEC, or a small EDNS buffer (Go offers 1232 bytes)."]
+        } else if !unanswered.isEmpty {
+            let recovered = !failed
+            if recovered && delay < options.minRecoveredDelay { return nil }
+            let lost = unanswered.count
+            let summary = recovered
+                ? "DNS lookup of \(host) was delayed \(delay.humanDescription): \(lost) of \(txns.count) queries to \(serverText) got no response before it succeeded"
+                : "DNS lookup of \(host) timed out: \(txns.count) queries to \(serverText) left this host, none was answered"
+                    + (txns.count > lost ? " in time (\(lost) with no response at all)" : "")
+            f = Finding(layer: .network, cause: .dnsNoResponse, summary: summary, start: l.start, end: l.last,
+                        flow: FlowRef(client: unanswered[0].client, server: servers.first, transport: .udp, host: host))
+            f.recovered = recovered
+            f.nextSteps = ["The path from this host to \(serverText): routes, security groups and network policies that drop UDP 53 (and TCP 53).",
+                           "The DNS server's own health and load (does it log the queries? conntrack table full?).",
+                           "A capture on the DNS server's side tells whether the queries arrive (network) or arrive unanswered (server)."]
+            if recovered, Set(unanswered.map(\.qtype)).count == 1, let qt = unanswered.first?.qtype {
+                f.nextSteps.insert("Only \(qt) queries went unanswered: a server or middlebox that drops \(qt) is a known cause; Go waits for both A and AAAA.", at: 0)
+            }
+            f.toSettle.append("A capture on the DNS server's side (or the node rather than the pod) shows whether the queries reach it.")
+        } else if !late.isEmpty {
+            f = Finding(layer: .service, cause: .dnsLateResponse,
+                        summary: "DNS lookup of \(host): \(serverText) answered \(late.count) queries after the client had given up or retried (\(late.compactMap(\.rtt).max()?.humanDescription ?? "?") after the query)",
+                        start: l.start, end: l.last, flow: FlowRef(client: late[0].client, server: servers.first, transport: .udp, host: host))
+            f.recovered = !failed
+            f.nextSteps = ["The DNS server (or its upstream) is slow: its latency and load, upstream timeouts.",
+                           "The client's resolv.conf timeout (\(dnsTimeout.humanDescription) here) may be shorter than the server's worst case."]
+        } else if failed, let rc = before.compactMap({ $0.rcode }).first(where: { $0 == .servFail || $0 == .refused }) {
+            let isRefused = rc == .refused
+            f = Finding(layer: .service, cause: isRefused ? .dnsRefused : .dnsServfail,
+                        summary: "DNS lookup of \(host) failed: \(serverText) answered \(rc)" + (isRefused ? " (it will not resolve for this client)" : " (it could not resolve the name)"),
+                        start: l.start, end: l.last, flow: FlowRef(server: servers.first, transport: .udp, host: host))
+            f.nextSteps = isRefused
+                ? ["The DNS server's access control (allow-query, recursion for this client's network).",
+                   "Is this the server you meant? A resolver that does not serve this zone refuses."]
+                : ["The DNS server's upstreams and the zone's authoritative servers (SERVFAIL is the server's own failure: DNSSEC validation, lame delegation, upstream timeout).",
+                   "Go reports it as 'server misbehaving'."]
+        } else if failed, before.allSatisfy({ $0.outcome == .answered && ($0.rcode == .nxDomain || ($0.rcode == .noError && $0.answers == 0)) }) {
+            f = Finding(layer: .service, cause: .dnsNXDomain,
+                        summary: "DNS lookup of \(host) failed: no such host. Tried \(l.names.count) name\(l.names.count == 1 ? "" : "s") (\(l.names.joined(separator: ", "))); every answer was NXDOMAIN or had no address",
+                        start: l.start, end: l.last, flow: FlowRef(server: servers.first, transport: .udp, host: host))
+            f.nextSteps = ["The name itself: typo, a record not created yet, the wrong zone or environment.",
+                           "The search list and ndots (resolv.conf): which expansion was meant? A name with fewer dots than ndots is tried with each search suffix first.",
+                           "Split-horizon DNS: this client may see a different view of the zone."]
+        } else {
+            return nil
+        }
+        // Evidence: every query of the lookup and what came of it.
+        for t in txns.sorted(by: { $0.queryTS < $1.queryTS }) {
+            f.cite(frame: t.queryFrame, ts: t.queryTS, describe(t))
+            switch t.outcome {
+            case .answered:
+                if let rf = t.responseFrame, let rt = t.responseTS {
+                    f.cite(frame: rf, ts: rt, "response \(t.rcode?.description ?? "") to \(t.qtype) \(t.qname), \(t.answers) answers, rtt \(t.rtt?.humanDescription ?? "?")" + (t.late ? " (late)" : "") + (t.truncated ? " (TC)" : ""))
+                }
+            case .icmpError:
+                if let i = t.icmp { f.cite(frame: i.frame, ts: i.ts, "ICMP \(i.name) from \(i.reporter) for \(t.qtype) \(t.qname)") }
+            case .unanswered:
+                f.timeline.append(TimelineEntry(ts: t.queryTS + dnsTimeout, text: "no response to #\(t.queryFrame) within \(dnsTimeout.humanDescription)" + (t.endedByCapture ? " (the capture ended first)" : "")))
+            }
+        }
+        for e in logs { f.cite(log: e, ts: wireTime(e), "log: " + e.message) }
+        if logs.isEmpty && evidence.haveLog {
+            f.timeline.append(TimelineEntry(ts: nil, text: "the log has no line about this lookup (was GODEBUG=netdns=go+2 set?)"))
+        }
+        return f
+    }
+
+    /// The TCP connection that followed a truncated answer, when it failed.
+    func tcpRetryFailed(after tc: DNSTransaction) -> TCPConnectionEvent? {
+        guard let rt = tc.responseTS else { return nil }
+        return evidence.tcp.first { c in
+            c.initiator.address == tc.client.address && c.responder == tc.server && c.firstTS >= rt
+                && c.firstTS - rt < .seconds(2) && (c.state == "S0" || c.state == "REJ" || (c.bytesPerDirection.count > 1 && c.bytesPerDirection[1] == 0))
+        }
+    }
+
+    /// The log names a DNS query (local port → server) that the wire never carried: it did not leave this host.
+    /// The log says the query timed out while its answer is on the wire: Go ignored the reply.
+    mutating func notSentRules(explained: Set<LogRef>) {
+        var seenLocal: Set<Endpoint> = []
+        for e in evidence.logs {
+            guard let kind = e.errorKind, kind.rawValue.hasPrefix("dns."), let local = e.local, let server = e.server else { continue }
+            guard !seenLocal.contains(local) else { continue }
+            let onWire = evidence.transactions.filter { $0.client == local && $0.server.address == server.address }.map(rejudged)
+            if onWire.isEmpty, let arp = evidence.neighbors[server.address], arp.unresolved {
+                // The query could not leave: nobody answers ARP/ND for the server's address.
+                seenLocal.insert(local)
+                var f = Finding(layer: .network, cause: .dnsNoResponse,
+                                summary: "DNS lookup of \(e.host ?? "?") timed out: nobody on the network has \(server.address): \(arp.requests) ARP/neighbor requests for it went unanswered, so no query could be sent",
+                                start: arp.firstRequest, end: wireTime(e) ?? arp.lastRequest, flow: FlowRef(client: local, server: server, transport: .udp, host: e.host))
+                for fr in arp.requestFrames { f.cite(frame: fr, ts: arp.firstRequest ?? Timestamp(nanoseconds: 0), "who has \(server.address)?") }
+                f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+                f.nextSteps = ["Is \(server.address) the right nameserver (resolv.conf)? The address has no host behind it on this link.",
+                               "If it is right: the DNS server host is down, or its interface or VLAN is not where this host expects it."]
+                add(f)
+            } else if onWire.isEmpty {
+                seenLocal.insert(local)
+                let blocked = kind == .dnsSendBlocked
+                var f = Finding(layer: .local, cause: .dnsNotSent,
+                                summary: "DNS query for \(e.host ?? "?") from \(local) to \(server) never reached the wire: "
+                                    + (blocked ? "the program's write was refused on this host (\(e.errorText ?? "operation not permitted"))"
+                                               : "the log says it was sent, the capture has no packet from that port"),
+                                start: wireTime(e), end: wireTime(e), flow: FlowRef(client: local, server: server, transport: .udp, host: e.host))
+                f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+                f.nextSteps = blocked
+                    ? ["A local firewall rule on this host (iptables/nftables OUTPUT, a network policy enforced in the pod's namespace) rejects UDP to port 53.",
+                       "seccomp or an LSM denying sendto()."]
+                    : ["Was the capture taken where this program's packets pass (the pod's namespace, not another interface)?",
+                       "A local firewall rule that drops (rather than rejects) UDP 53 on this host."]
+                let others = evidence.transactions.filter { $0.client.address == local.address }
+                f.timeline.append(TimelineEntry(ts: nil, text: others.isEmpty
+                    ? "the capture holds no DNS query from \(local.address) at all"
+                    : "the capture holds \(others.count) DNS queries from \(local.address), none from port \(local.port)"))
+                add(f)
+            } else if kind == .dnsTimeout, let t = onWire.first(where: { $0.outcome == .answered && !$0.late }) {
+                seenLocal.insert(local)
+                var f = Finding(layer: .local, cause: .dnsReplyIgnored,
+                                summary: "The log says the DNS query from \(local) timed out, but its answer is on the wire \(t.rtt?.humanDescription ?? "") after the query: the program did not take it",
+                                start: t.queryTS, end: wireTime(e), flow: FlowRef(client: local, server: server, transport: .udp, host: e.host))
+                f.cite(frame: t.queryFrame, ts: t.queryTS, describe(t))
+                if let rf = t.responseFrame, let rt = t.responseTS { f.cite(frame: rf, ts: rt, "response \(t.rcode?.description ?? "")") }
+                f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+                f.nextSteps = ["A program stalled (CPU starved, GC, a blocked goroutine scheduler) cannot read the answer in time.",
+                               "If the capture point is before a local filter (the node, not the pod), the answer may have been dropped after it."]
+                add(f)
+            } else if kind == .dnsTimeout, let r = evidence.responses.first(where: { resp in resp.client == local && !onWire.contains(where: { t in t.responseFrame == resp.frame }) }) {
+                seenLocal.insert(local)
+                var f = Finding(layer: .service, cause: .dnsReplyIgnored,
+                                summary: "The log says the DNS query from \(local) timed out; the capture has a reply to that port that matched no query (wrong id or question), which Go ignores",
+                                start: r.ts, end: wireTime(e), flow: FlowRef(client: local, server: server, transport: .udp, host: e.host))
+                f.cite(frame: r.frame, ts: r.ts, "reply id \(r.id) \(r.qname ?? "") from \(r.server): matches no query")
+                f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+                f.nextSteps = ["A DNS server or middlebox (NAT, DNS proxy) that rewrites ids or answers a different question."]
+                add(f)
+            }
+        }
+    }
+}

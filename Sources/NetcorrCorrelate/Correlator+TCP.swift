@@ -1,0 +1,133 @@
+import NetcorrCore
+
+extension Correlator {
+    func isDNSPort(_ e: Endpoint) -> Bool { e.port == 53 }
+
+    /// Log lines naming a dial to `remote`.
+    func dialLogs(_ remote: Endpoint, kinds: Set<GoErrorKind>) -> [LogEvent] {
+        evidence.logs.filter { e in
+            guard let k = e.errorKind, kinds.contains(k) else { return false }
+            return e.remote == remote
+        }
+    }
+
+    mutating func tcpRules() {
+        let end = evidence.captureEnd ?? Timestamp(nanoseconds: 0)
+        var covered: Set<Endpoint> = []
+        for c in evidence.tcp {
+            // DNS over TCP after truncation is judged with the lookup.
+            if isDNSPort(c.responder) && evidence.transactions.contains(where: { $0.truncated && $0.client.address == c.initiator.address }) { continue }
+            switch c.state {
+            case "S0", "SH":
+                guard c.synCount >= 2 || end - c.firstTS >= options.minSynWait else { continue }
+                var f = Finding(layer: .network, cause: .tcpSynTimeout,
+                                summary: "TCP connection to \(c.responder) timed out: \(c.synCount) SYN\(c.synCount == 1 ? "" : "s") from \(c.initiator) went unanswered",
+                                start: c.firstTS, end: c.lastTS, flow: FlowRef(client: c.initiator, server: c.responder, transport: .tcp))
+                for (i, s) in c.synFrames.enumerated() {
+                    f.cite(frame: s, ts: i == 0 ? c.firstTS : (i == c.synFrames.count - 1 ? c.lastTS : c.firstTS),
+                           i == 0 ? "SYN to \(c.responder)" : "SYN retransmitted")
+                }
+                for e in dialLogs(c.responder, kinds: [.tcpTimeout, .ioTimeout, .contextDeadline, .clientTimeout]) {
+                    f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+                }
+                f.nextSteps = ["The path to \(c.responder): routes, security groups, network policies and firewalls that drop (not reject) SYNs.",
+                               "Is the host \(c.responder.address) up? A dropping firewall and a dead host look the same from here.",
+                               "A capture on the server's side shows whether the SYNs arrive."]
+                f.toSettle.append("A capture on \(c.responder.address)'s side shows whether the SYNs arrive there.")
+                covered.insert(c.responder)
+                add(f)
+            case "REJ":
+                var f = Finding(layer: .service, cause: .tcpRefused,
+                                summary: "TCP connection to \(c.responder) refused: the SYN was answered by a RST (nothing listens on port \(c.responder.port))",
+                                start: c.firstTS, end: c.lastTS, flow: FlowRef(client: c.initiator, server: c.responder, transport: .tcp))
+                if let s = c.synFrames.first { f.cite(frame: s, ts: c.firstTS, "SYN to \(c.responder)") }
+                if let r = c.rstFrame { f.cite(frame: r, ts: c.lastTS, "RST from \(c.responder)") }
+                for e in dialLogs(c.responder, kinds: [.tcpRefused]) { f.cite(log: e, ts: wireTime(e), "log: " + e.message) }
+                f.nextSteps = ["Is the service running and listening on \(c.responder.port) on \(c.responder.address)? (ss -ltnp)",
+                               "A restart or a crash loop; a wrong port in the configuration; a Kubernetes Service with no ready endpoints behind kube-proxy rejects like this."]
+                covered.insert(c.responder)
+                add(f)
+            case "RSTR":
+                // A reset mid-connection from the server. When HTTP/2 explains it (a GOAWAY, a stream reset) the
+                // H2 rules cite it instead.
+                if h2Explains(c) { continue }
+                var f = Finding(layer: .service, cause: .tcpReset,
+                                summary: "TCP connection \(c.initiator) → \(c.responder) was reset by the server after \(c.bytes) bytes",
+                                start: c.firstTS, end: c.lastTS, flow: FlowRef(client: c.initiator, server: c.responder, transport: .tcp))
+                if let s = c.synFrames.first { f.cite(frame: s, ts: c.firstTS, "SYN (connection start)") }
+                if let r = c.rstFrame { f.cite(frame: r, ts: c.lastTS, "RST from \(c.responder)") }
+                for e in evidence.logs where e.errorKind == .tcpReset || e.errorKind == .ioEOF {
+                    if e.local == c.initiator || e.remote == c.responder || (e.local == nil && e.remote == nil && near(e, c)) {
+                        f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+                    }
+                }
+                f.nextSteps = ["The server process: did it crash, restart or close the socket with unread data (that sends RST)?",
+                               "A load balancer or proxy idle timeout in between resets connections it forgot.",
+                               "Go reports 'connection reset by peer' or EOF."]
+                add(f)
+            default:
+                if var f = transportProblem(c) {
+                    if let s = c.synFrames.first { f.cite(frame: s, ts: c.firstTS, "SYN (connection start)") }
+                    f.timeline.append(TimelineEntry(ts: c.lastTS, frame: c.lastFrame, text: "last packet of the connection"))
+                    for e in evidence.logs where e.errorKind == .clientTimeout || e.errorKind == .contextDeadline || e.errorKind == .ioTimeout {
+                        if e.local == c.initiator || e.remote == c.responder || (e.local == nil && e.remote == nil && near(e, c)) {
+                            f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+                        }
+                    }
+                    add(f)
+                }
+            }
+        }
+        // The log names a refused dial the wire never carried: refused on this host.
+        var seen: Set<Endpoint> = []
+        for e in evidence.logs where e.errorKind == .tcpRefused || e.errorKind == .tcpUnreachable {
+            guard let r = e.remote, !covered.contains(r), !seen.contains(r) else { continue }
+            guard !evidence.tcp.contains(where: { $0.responder == r }), evidence.captureStart != nil else { continue }
+            seen.insert(r)
+            var f = Finding(layer: .local, cause: .tcpNotSent,
+                            summary: "The program's connection to \(r) failed (\(e.errorText ?? "refused")) but no SYN to \(r) is in the capture: it never left this host",
+                            start: wireTime(e), end: wireTime(e), flow: FlowRef(server: r, transport: .tcp))
+            f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+            f.nextSteps = ["A local firewall rule (OUTPUT REJECT), a missing route on this host, or a capture taken where this program's packets do not pass."]
+            add(f)
+        }
+    }
+
+    /// A connection that TCP itself could not carry: data retransmitted without progress (network), or a
+    /// receiver that closed its window (service). HTTP/2 timeouts on such a connection are its consequence.
+    func transportProblem(_ c: TCPConnectionEvent) -> Finding? {
+        let flow = FlowRef(client: c.initiator, server: c.responder, transport: .tcp)
+        let open = c.state == "S1" || c.state == "RSTO" || c.state == "OTH" || c.state == "S2" || c.state == "S3"
+        if c.retransmissions >= 3 && open {
+            var f = Finding(layer: .network, cause: .tcpRetransmissionTimeout,
+                            summary: "TCP connection \(c.initiator) → \(c.responder): data was retransmitted \(c.retransmissions) times and never acknowledged",
+                            start: c.firstTS, end: c.lastTS, flow: flow)
+            f.nextSteps = ["Packet loss on the path: interface errors, an MTU blackhole (full-size segments lost while small ones pass), a saturated link, a firewall dropping by length or content.",
+                           "The peer stopped acknowledging: host frozen or gone."]
+            f.toSettle.append("A capture on \(c.responder.address)'s side shows whether the retransmitted segments arrive.")
+            return f
+        }
+        if c.zeroWindow >= 1 && c.state != "SF" && c.state != "REJ" {
+            let receiver = c.bytesPerDirection[0] >= c.bytesPerDirection[1] ? c.responder : c.initiator
+            var f = Finding(layer: receiver == c.responder ? .service : .local, cause: .tcpZeroWindow,
+                            summary: "TCP connection \(c.initiator) → \(c.responder): \(receiver) advertised a zero receive window \(c.zeroWindow) time\(c.zeroWindow == 1 ? "" : "s") and the transfer stalled",
+                            start: c.firstTS, end: c.lastTS, flow: flow)
+            f.nextSteps = receiver == c.responder
+                ? ["The server application is not reading its socket: blocked, overloaded, or waiting on something else (its receive buffer is full)."]
+                : ["This program is not reading its socket (a blocked goroutine, a full pipeline)."]
+            return f
+        }
+        return nil
+    }
+
+    func near(_ e: LogEvent, _ c: TCPConnectionEvent) -> Bool {
+        guard let t = wireTime(e) else { return true }
+        return t >= c.firstTS - .seconds(1) && t <= c.lastTS + .seconds(2)
+    }
+
+    /// Whether an HTTP/2 finding will cover this connection (GOAWAY, stream resets, stalls…).
+    func h2Explains(_ c: TCPConnectionEvent) -> Bool {
+        guard let s = evidence.h2.first(where: { $0.client == c.initiator && $0.server == c.responder }) else { return false }
+        return !h2Problems(s).isEmpty && transportProblem(c) == nil
+    }
+}

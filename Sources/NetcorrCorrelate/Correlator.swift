@@ -1,0 +1,154 @@
+import NetcorrCore
+
+public struct CorrelatorOptions: Sendable {
+    /// The client's per-attempt DNS timeout when known (resolv.conf `options timeout:`); nil: inferred from
+    /// the spacing of retries, else Go's default of 5 s.
+    public var dnsTimeout: Duration?
+    /// A lookup that recovered after less than this is not worth a finding.
+    public var minRecoveredDelay: Duration = .milliseconds(100)
+    /// A SYN unanswered for less than this before the capture ended is not (yet) a failure.
+    public var minSynWait: Duration = .seconds(1)
+    /// A flow-control stall shorter than this is normal back-pressure.
+    public var minStall: Duration = .seconds(1)
+    public init() {}
+}
+
+/// The clock offset between the log and the capture.
+public struct ClockInfo: Sendable {
+    /// Capture time = log time + offset.
+    public var estimate: ClockOffsetEstimate?
+    /// "none" (no timestamps in the log), "pairs" (estimated from matched pairs), "unmatched" (timestamps but
+    /// nothing to pair them with: used as is).
+    public var method: String
+}
+
+/// What the correlator concludes.
+public struct Analysis: Sendable {
+    public var findings: [Finding]
+    public var clock: ClockInfo
+    /// Log events tied to packets (log ref → frames).
+    public var matchedLogLines: Int
+    public var logEvents: Int
+    public var inferredDNSTimeout: Duration?
+}
+
+/// Joins log events and wire events by content first and time second, and classifies what failed.
+public struct Correlator {
+    public var evidence: Evidence
+    public let options: CorrelatorOptions
+    var findings: [Finding] = []
+    var offset: Duration = .zero
+    var matchedLog: Set<LogRef> = []
+    var pairs: [(log: Timestamp, wire: Timestamp)] = []
+    var dnsTimeout: Duration = .seconds(5)
+
+    public init(evidence: Evidence, options: CorrelatorOptions = .init()) {
+        self.evidence = evidence
+        self.options = options
+    }
+
+    public mutating func run() -> Analysis {
+        dnsTimeout = options.dnsTimeout ?? inferDNSTimeout() ?? .seconds(5)
+        // Identity first: pairs that tie log lines to packets fix the clock before time is used.
+        collectClockPairs()
+        let est = ClockOffsetEstimate.estimate(pairs)
+        let stamped = evidence.logs.contains { $0.ts != nil }
+        let clock: ClockInfo
+        if let est {
+            offset = est.offset
+            clock = ClockInfo(estimate: est, method: "pairs")
+        } else {
+            clock = ClockInfo(estimate: nil, method: stamped ? "unmatched" : "none")
+        }
+        dnsRules()
+        tcpRules()
+        h2Rules()
+        h2LogRules()
+        findings.sort { ($0.start ?? Timestamp(nanoseconds: .max)) < ($1.start ?? Timestamp(nanoseconds: .max)) }
+        for i in findings.indices {
+            findings[i].timeline.sort { ($0.ts ?? Timestamp(nanoseconds: .max)) < ($1.ts ?? Timestamp(nanoseconds: .max)) }
+            findings[i].packets.sort()
+            findings[i].logLines.sort()
+        }
+        return Analysis(findings: findings, clock: clock, matchedLogLines: matchedLog.count, logEvents: evidence.logs.count,
+                        inferredDNSTimeout: options.dnsTimeout == nil ? inferDNSTimeout() : nil)
+    }
+
+    /// A log event's time on the capture's clock.
+    func wireTime(_ e: LogEvent) -> Timestamp? { e.ts.map { $0 + offset } }
+
+    mutating func add(_ f: Finding) {
+        var f = f
+        for r in f.logLines { matchedLog.insert(r) }
+        if !evidence.haveLog && f.toSettle.isEmpty {
+            f.toSettle.append("Run the program with GODEBUG=netdns=go+2,http2debug=2 (merged with what it already sets; "
+                + "`netcorr run --log-out app.log -- PROGRAM` does it) and give the log with --log: its own view of the "
+                + "failure confirms or refutes this one.")
+        }
+        findings.append(f)
+    }
+
+    /// Go's resolver re-sends an unanswered question after its per-attempt timeout: the median spacing between
+    /// an unanswered attempt and the next attempt is the client's timeout.
+    func inferDNSTimeout() -> Duration? {
+        var gaps: [Int64] = []
+        var byFrame: [Int: DNSTransaction] = [:]
+        for t in evidence.transactions { byFrame[t.queryFrame] = t }
+        for t in evidence.transactions {
+            // The previous attempt had no answer when this one was sent: the client's timeout ran out.
+            guard let prev = t.retryOf, let p = byFrame[prev], t.afterTruncation == nil,
+                  p.responseTS == nil || p.responseTS! > t.queryTS || p.outcome == .icmpError else { continue }
+            if p.outcome == .icmpError { continue }
+            gaps.append((t.queryTS - p.queryTS).nanoseconds)
+        }
+        guard !gaps.isEmpty else { return nil }
+        gaps.sort()
+        let med = gaps[gaps.count / 2]
+        // Round to the whole second resolv.conf would have said.
+        let secs = max(1, (med + 500_000_000) / 1_000_000_000)
+        return Duration(nanoseconds: secs * 1_000_000_000)
+    }
+
+    mutating func collectClockPairs() {
+        guard evidence.logs.contains(where: { $0.ts != nil }) else { return }
+        // "Transport creating client conn 0x… to IP:PORT" is followed by a SYN to IP:PORT (in order per endpoint).
+        var synsTo: [Endpoint: [TCPConnectionEvent]] = [:]
+        for c in evidence.tcp where c.syn { synsTo[c.responder, default: []].append(c) }
+        for k in synsTo.keys { synsTo[k]!.sort { $0.firstTS < $1.firstTS } }
+        var used: [Endpoint: Int] = [:]
+        for e in evidence.logs where e.kind == .h2ConnNew {
+            guard let r = e.remote, let ts = e.ts, let list = synsTo[r] else { continue }
+            let i = used[r, default: 0]
+            guard i < list.count else { continue }
+            used[r] = i + 1
+            pairs.append((ts, list[i].firstTS))
+        }
+        // "dial tcp IP:PORT: connect: connection refused" right after the RST that refused it.
+        var refusedTo: [Endpoint: [TCPConnectionEvent]] = [:]
+        for c in evidence.tcp where c.state == "REJ" { refusedTo[c.responder, default: []].append(c) }
+        var usedR: [Endpoint: Int] = [:]
+        for e in evidence.logs where e.errorKind == .tcpRefused && e.kind != .h2RoundTripFailure {
+            guard let r = e.remote, let ts = e.ts, let list = refusedTo[r] else { continue }
+            let i = usedR[r, default: 0]
+            guard i < list.count else { continue }
+            usedR[r] = i + 1
+            pairs.append((ts, list[i].lastTS))
+        }
+        // Logged frames matched to wire frames (see Correlator+H2).
+        pairs += framerPairs()
+        // A lookup error naming its local port: Go gives up on that query one timeout after sending it; an
+        // error answer (no such host, server misbehaving) is logged right after the answer arrives.
+        var seenLocal: Set<Endpoint> = []
+        for e in evidence.logs {
+            guard let k = e.errorKind, k.rawValue.hasPrefix("dns."), let local = e.local, let ts = e.ts,
+                  !seenLocal.contains(local) else { continue }
+            seenLocal.insert(local)
+            guard let t = evidence.transactions.last(where: { $0.client == local }) else { continue }
+            if k == .dnsTimeout, t.outcome == .unanswered {
+                pairs.append((ts, t.queryTS + dnsTimeout))
+            } else if let r = t.responseTS, k != .dnsTimeout {
+                pairs.append((ts, r))
+            }
+        }
+    }
+}
