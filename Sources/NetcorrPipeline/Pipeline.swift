@@ -168,6 +168,11 @@ public struct Pipeline {
         dnsTracker.message(e) { sink.dnsTransaction($0) }
     }
 
+    /// Time passes without packets (live capture): settle DNS queries whose timeout ran out by `now`.
+    public mutating func advance<S: EventSink>(to now: Timestamp, sink: inout S) {
+        dnsTracker.advance(to: now) { sink.dnsTransaction($0) }
+    }
+
     /// End of input: settle everything that is still open.
     public mutating func finish<S: EventSink>(sink: inout S) {
         let end = stats.lastTS ?? Timestamp(nanoseconds: 0)

@@ -120,6 +120,8 @@ struct ReplayCommand: ParsableCommand {
             }.joined(separator: "; ") + "\n"
         }
         out += "\n" + sink.dns.render(relativeTo: s.firstTS)
+        let conns = ConnectionsText.render(sink.evidence, relativeTo: s.firstTS)
+        if !conns.isEmpty { out += "\n" + conns }
         return out
     }
 }
