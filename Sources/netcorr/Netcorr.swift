@@ -6,7 +6,7 @@ struct Netcorr: ParsableCommand {
         commandName: "netcorr",
         abstract: "Is it the network or the service? Packets and a Go program's own logs, joined.",
         version: "0.1.0",
-        subcommands: [ReplayCommand.self, RunCommand.self],
+        subcommands: [ReplayCommand.self, RunCommand.self, CaptureCommand.self],
         defaultSubcommand: nil
     )
 }

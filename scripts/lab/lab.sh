@@ -648,6 +648,8 @@ cmd_list() {
 	done
 }
 
+# Sourced (scripts/lab/live-test): functions and variables only.
+[[ ${BASH_SOURCE[0]} != "$0" ]] && return 0
 case ${1:-} in
 build) build ;;
 run) shift; cmd_run "$@" ;;
