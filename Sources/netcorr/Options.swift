@@ -51,5 +51,8 @@ struct ReportOptions: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "No colour, even on a terminal.")
     var noColor = false
 
+    @Option(help: "Also write the report as one self-contained HTML page (findings and a timeline) to this file.")
+    var html: String?
+
     var colour: Bool { !noColor && Output.stdoutIsTerminal }
 }

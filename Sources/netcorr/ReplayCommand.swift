@@ -82,6 +82,11 @@ struct ReplayCommand: ParsableCommand {
         }
         var correlator = Correlator(evidence: sink.evidence, options: decode.correlatorOptions())
         let analysis = correlator.run()
+        if let path = report.html {
+            let page = HTMLReport.render(analysis: analysis, evidence: sink.evidence, captureName: file, digits: reader.timestampDigits,
+                                         redact: !report.showSecrets, dnsTimeout: decode.dnsTimeoutOption.map { .seconds($0) })
+            if let err = HTMLReport.write(page, to: path) { Output.error("--html \(path): \(err)"); throw ExitCode(2) }
+        }
         if events {
             for f in analysis.findings { sink.writer?.finding(f) }
             sink.writer?.flush()
