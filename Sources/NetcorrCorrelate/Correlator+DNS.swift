@@ -34,7 +34,9 @@ extension Correlator {
         let window = dnsTimeout + dnsTimeout + .seconds(1)
         for t in evidence.transactions.map(rejudged).sorted(by: { $0.queryTS < $1.queryTS }) {
             open.removeAll { t.queryTS - lookups[$0].last > window }
-            let fits = open.last { i in
+            // A retry belongs to its first attempt's lookup (Go waits for both A and AAAA, retries included).
+            let retryHome = t.retryOf.flatMap { r in open.last { lookups[$0].txns.contains { $0.queryFrame == r } } }
+            let fits = retryHome ?? open.last { i in
                 let l = lookups[i]
                 guard l.client == t.client.address, sameLookupName(l.base, t.qname) else { return false }
                 if let s = l.succeededAt, t.queryTS - s > .milliseconds(20) { return false }
@@ -97,7 +99,7 @@ extension Correlator {
     func classify(_ l: Lookup, logs: [LogEvent]) -> Finding? {
         let txns = l.txns
         let failed = l.succeededAt == nil
-        let endOfLookup = l.succeededAt ?? l.last
+        let endOfLookup = max(l.succeededAt ?? l.last, txns.filter { $0.attempt > 1 }.map(\.queryTS).max() ?? l.start)
         // Only what happened before the lookup had its answer can have delayed it.
         let before = txns.filter { $0.queryTS <= endOfLookup }
         let unanswered = before.filter { $0.outcome == .unanswered && !($0.endedByCapture && $0.attempt == 1 && !failed) }
@@ -106,7 +108,7 @@ extension Correlator {
         let late = before.filter { $0.late && ($0.responseTS.map { $0 <= endOfLookup || failed } ?? false) }
         let servers = Array(Set(txns.map(\.server))).sorted()
         let serverText = servers.map(\.description).joined(separator: ", ")
-        let delay = (l.succeededAt ?? l.last) - l.start
+        let delay = l.last - l.start
         let host = l.base
         var f: Finding
 

@@ -215,13 +215,18 @@ extension Correlator {
         return out
     }
 
-    func framerPairs() -> [(log: Timestamp, wire: Timestamp)] {
+    /// Pairs (log time, wire time) of logged frames matched to wire frames; every matched line's packet time
+    /// goes into `matchedTime`.
+    mutating func framerPairs() -> [(log: Timestamp, wire: Timestamp)] {
         var byFramer: [UInt64: [LogEvent]] = [:]
-        for e in evidence.logs where e.kind == .h2Frame && e.connID != nil && e.ts != nil { byFramer[e.connID!, default: []].append(e) }
+        for e in evidence.logs where e.kind == .h2Frame && e.connID != nil { byFramer[e.connID!, default: []].append(e) }
         var out: [(log: Timestamp, wire: Timestamp)] = []
         for (id, k) in framerMatches() {
             guard let lines = byFramer[id], let frames = evidence.h2Frames[k] else { continue }
-            for (e, w) in matchFrames(lines, frames) { if let t = e.ts { out.append((t, w.ts)) } }
+            for (e, w) in matchFrames(lines, frames) {
+                if let t = e.ts { out.append((t, w.ts)) }
+                matchedTime[LogRef(file: e.file, line: e.line)] = w.ts
+            }
         }
         return out
     }

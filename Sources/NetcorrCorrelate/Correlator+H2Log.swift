@@ -45,7 +45,7 @@ extension Correlator {
                 if name == ":status", let st = Int(value), st >= 500 {
                     var f = logFinding(.h2Status5xx, "The server answered \(st)" + (stream.map { " on stream \($0)" } ?? "") + (remote.map { " (\($0))" } ?? "") + ", seen in the program's log", e, remote)
                     f.flow.stream = stream
-                    if let h = lastHeaders[id]?.1 { f.cite(log: h, ts: wireTime(h), "log: " + h.message) }
+                    if let h = lastHeaders[id]?.1 { f.cite(log: h, ts: wireTime(h), "log: " + h.message); citeRecord(&f, h) }
                     f.nextSteps = ["The service's own logs for this request: \(st) is its answer, the network delivered it."]
                     if made.insert("5xx\(id)/\(stream ?? 0)").inserted { add(f) }
                 }
@@ -59,11 +59,19 @@ extension Correlator {
         }
     }
 
+    /// The TLS record that carried a logged frame, when the sizes tied them (Correlator+TLS).
+    func citeRecord(_ f: inout Finding, _ e: LogEvent) {
+        if let r = tlsMatch.recordOf[LogRef(file: e.file, line: e.line)] {
+            f.cite(frame: r.frame, ts: r.ts, "the TLS record that carried it (matched by size and order)")
+        }
+    }
+
     /// A finding from one log line, with the TLS (or TCP) connection to `remote` cited from the wire.
     func logFinding(_ cause: Cause, _ summary: String, _ e: LogEvent, _ remote: Endpoint?) -> Finding {
         var f = Finding(layer: .service, cause: cause, summary: summary, start: wireTime(e), end: wireTime(e),
                         flow: FlowRef(server: remote, transport: .tcp))
         f.cite(log: e, ts: wireTime(e), "log: " + e.message)
+        citeRecord(&f, e)
         if let r = remote, let t = evidence.tls.last(where: { $0.server == r && ($0.clientHelloTs.map { ts in wireTime(e).map { ts <= $0 } ?? true } ?? true) }) {
             f.flow.client = t.client
             if let fr = t.clientHelloFrame, let ts = t.clientHelloTs {

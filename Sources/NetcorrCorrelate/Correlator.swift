@@ -20,6 +20,8 @@ public struct ClockInfo: Sendable {
     /// "none" (no timestamps in the log), "pairs" (estimated from matched pairs), "unmatched" (timestamps but
     /// nothing to pair them with: used as is).
     public var method: String
+    /// The log's times have one-second precision; lines tied to packets take the packets' times.
+    public var secondPrecision: Bool = false
 }
 
 /// What the correlator concludes.
@@ -41,6 +43,12 @@ public struct Correlator {
     var matchedLog: Set<LogRef> = []
     var pairs: [(log: Timestamp, wire: Timestamp)] = []
     var dnsTimeout: Duration = .seconds(5)
+    /// Logged HTTP/2 frames tied to the TLS records that carried them.
+    var tlsMatch = TLSFrameMatch()
+    /// Log lines tied to a packet, with that packet's time.
+    var matchedTime: [LogRef: Timestamp] = [:]
+    /// The log's times have one-second precision.
+    var coarseLog = false
 
     public init(evidence: Evidence, options: CorrelatorOptions = .init()) {
         self.evidence = evidence
@@ -51,8 +59,17 @@ public struct Correlator {
         dnsTimeout = options.dnsTimeout ?? inferDNSTimeout() ?? .seconds(5)
         // Identity first: pairs that tie log lines to packets fix the clock before time is used.
         collectClockPairs()
-        let est = ClockOffsetEstimate.estimate(pairs)
+        var est = ClockOffsetEstimate.estimate(pairs)
         let stamped = evidence.logs.contains { $0.ts != nil }
+        // Second-precision log times (no fraction on any line) are truncated: wire − log lies in
+        // [offset, offset + 1 s); the offset is the middle of the interval all pairs agree on.
+        if var e = est, stamped, evidence.logs.allSatisfy({ ($0.ts?.nanoseconds ?? 0) % 1_000_000_000 == 0 }) {
+            let d = pairs.map { $0.wire.nanoseconds - $0.log.nanoseconds }
+            let lo = (d.max() ?? 0) - 1_000_000_000, hi = d.min() ?? 0
+            e.offset = Duration(nanoseconds: lo <= hi ? (lo + hi) / 2 : e.offset.nanoseconds - 500_000_000)
+            est = e
+            coarseLog = true
+        }
         let clock: ClockInfo
         if let est {
             offset = est.offset
@@ -60,6 +77,8 @@ public struct Correlator {
         } else {
             clock = ClockInfo(estimate: nil, method: stamped ? "unmatched" : "none")
         }
+        var clockOut = clock
+        clockOut.secondPrecision = coarseLog
         dnsRules()
         tcpRules()
         h2Rules()
@@ -70,12 +89,16 @@ public struct Correlator {
             findings[i].packets.sort()
             findings[i].logLines.sort()
         }
-        return Analysis(findings: findings, clock: clock, matchedLogLines: matchedLog.count, logEvents: evidence.logs.count,
+        return Analysis(findings: findings, clock: clockOut, matchedLogLines: matchedLog.count, logEvents: evidence.logs.count,
                         inferredDNSTimeout: options.dnsTimeout == nil ? inferDNSTimeout() : nil)
     }
 
-    /// A log event's time on the capture's clock.
-    func wireTime(_ e: LogEvent) -> Timestamp? { e.ts.map { $0 + offset } }
+    /// A log event's time on the capture's clock: the time of the packet it was tied to when there is one
+    /// (this refines second-precision log times), else its own time shifted by the clock offset.
+    func wireTime(_ e: LogEvent) -> Timestamp? {
+        if let t = matchedTime[LogRef(file: e.file, line: e.line)] { return t }
+        return e.ts.map { $0 + offset }
+    }
 
     mutating func add(_ f: Finding) {
         var f = f
@@ -110,18 +133,18 @@ public struct Correlator {
     }
 
     mutating func collectClockPairs() {
-        guard evidence.logs.contains(where: { $0.ts != nil }) else { return }
         // "Transport creating client conn 0x… to IP:PORT" is followed by a SYN to IP:PORT (in order per endpoint).
         var synsTo: [Endpoint: [TCPConnectionEvent]] = [:]
         for c in evidence.tcp where c.syn { synsTo[c.responder, default: []].append(c) }
         for k in synsTo.keys { synsTo[k]!.sort { $0.firstTS < $1.firstTS } }
         var used: [Endpoint: Int] = [:]
         for e in evidence.logs where e.kind == .h2ConnNew {
-            guard let r = e.remote, let ts = e.ts, let list = synsTo[r] else { continue }
+            guard let r = e.remote, let list = synsTo[r] else { continue }
             let i = used[r, default: 0]
             guard i < list.count else { continue }
             used[r] = i + 1
-            pairs.append((ts, list[i].firstTS))
+            if let ts = e.ts { pairs.append((ts, list[i].firstTS)) }
+            matchedTime[LogRef(file: e.file, line: e.line)] = list[i].firstTS
         }
         // "dial tcp IP:PORT: connect: connection refused" right after the RST that refused it.
         var refusedTo: [Endpoint: [TCPConnectionEvent]] = [:]
@@ -134,8 +157,11 @@ public struct Correlator {
             usedR[r] = i + 1
             pairs.append((ts, list[i].lastTS))
         }
-        // Logged frames matched to wire frames (see Correlator+H2).
+        // Logged frames matched to wire frames (see Correlator+H2), and to TLS records (Correlator+TLS).
         pairs += framerPairs()
+        tlsMatch = tlsFrameMatches()
+        pairs += tlsMatch.pairs
+        for (r, rec) in tlsMatch.recordOf { matchedTime[r] = rec.ts }
         // A lookup error naming its local port: Go gives up on that query one timeout after sending it; an
         // error answer (no such host, server misbehaving) is logged right after the answer arrives.
         var seenLocal: Set<Endpoint> = []

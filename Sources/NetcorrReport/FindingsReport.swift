@@ -64,6 +64,7 @@ public struct FindingsText {
             let e = a.clock.estimate!
             let off = e.offset.nanoseconds < 0 ? "− " + Duration(nanoseconds: -e.offset.nanoseconds).humanDescription : "+ " + e.offset.humanDescription
             return "log \(off) = capture time (from \(e.pairsUsed) matched pairs, \(e.pairsRejected) rejected, spread \(e.spread.humanDescription))"
+                + (a.clock.secondPrecision ? "; the log has one-second times: lines tied to packets are shown at the packets' times" : "")
         case "unmatched": return "log timestamps used as they are (nothing tied a log line to a packet)"
         default: return a.logEvents > 0 ? "the log has no timestamps: joined by content and order only" : "no log given"
         }
@@ -114,6 +115,7 @@ public enum FindingsJSON {
         w.endArray()
         w.beginObject("clock")
         w.field("method", a.clock.method)
+        w.field("second_precision", a.clock.secondPrecision)
         if let e = a.clock.estimate {
             w.field("offset", number: Duration.fixed(e.offset.seconds, 6))
             w.field("pairs_used", e.pairsUsed)

@@ -1,0 +1,267 @@
+import Testing
+import NetcorrCore
+@testable import NetcorrCorrelate
+
+/// Hand-written events: the correlator sees events, never bytes. Each rule fires on its case and stays quiet
+/// on the near-miss next to it.
+enum Make {
+    static let client = IPAddress("10.0.0.2")!, dns = Endpoint(IPAddress("10.0.0.10")!, 53), web = Endpoint(IPAddress("10.0.0.80")!, 443)
+    static func t(_ s: Double) -> Timestamp { Timestamp(nanoseconds: Int64(s * 1e9)) }
+
+    static func txn(_ frame: Int, at q: Double, name: String = "app.test", type: DNSType = .a, port: UInt16,
+                    answeredAt r: Double? = nil, rcode: DNSRcode = .noError, answers: Int = 1, attempt: Int = 1,
+                    retryOf: Int? = nil) -> DNSTransaction {
+        var x = DNSTransaction(client: Endpoint(client, port), server: dns, transport: .udp, id: UInt16(frame), qname: name,
+                               qtype: type, queryFrame: frame, queryTS: t(q))
+        x.attempt = attempt
+        x.retryOf = retryOf
+        if let r {
+            x.outcome = .answered; x.responseFrame = frame + 1000; x.responseTS = t(r); x.rcode = rcode; x.answers = answers
+        }
+        return x
+    }
+
+    static func conn(_ state: String, from: Double, to: Double, syns: Int = 1, rstByServer: Bool = false,
+                     retrans: Int = 0, zeroWindow: Int = 0, fin: Bool = false, port: UInt16 = 40000) -> TCPConnectionEvent {
+        TCPConnectionEvent(initiator: Endpoint(client, port), responder: web, state: state, firstFrame: 1, lastFrame: 9,
+                           firstTS: t(from), lastTS: t(to), syn: true, synAck: state != "S0" && state != "REJ", synCount: syns,
+                           synFrames: Array(1...syns), fin: fin, rst: rstByServer || state == "REJ", rstFromResponder: rstByServer || state == "REJ",
+                           rstFrame: rstByServer || state == "REJ" ? 9 : nil, packets: 10, packetsPerDirection: [5, 5], bytes: 100,
+                           bytesPerDirection: [60, 40], retransmissions: retrans, outOfOrder: 0, lostSegments: 0,
+                           zeroWindow: zeroWindow, keepAlives: 0, gapBytes: 0)
+    }
+
+    static func run(_ ev: Evidence, timeout: Double? = 1) -> [Finding] {
+        var ev = ev
+        if ev.captureStart == nil {
+            let ts = ev.transactions.map(\.queryTS) + ev.tcp.map(\.firstTS) + ev.tcp.map(\.lastTS) + ev.h2.map(\.endTs)
+            ev.captureStart = ts.min(); ev.captureEnd = ts.max()
+        }
+        var o = CorrelatorOptions()
+        o.dnsTimeout = timeout.map { .seconds($0) }
+        var c = Correlator(evidence: ev, options: o)
+        return c.run().findings
+    }
+}
+
+@Suite struct DNSRuleTests {
+    @Test func allUnansweredIsNoResponse() throws {
+        var ev = Evidence()
+        ev.transactions = [Make.txn(1, at: 0, port: 1), Make.txn(2, at: 1, port: 2, attempt: 2, retryOf: 1)]
+        ev.captureEnd = Make.t(5)
+        let f = try #require(Make.run(ev).first)
+        #expect(f.cause == .dnsNoResponse && f.layer == .network && !f.recovered)
+        #expect(f.packets == [1, 2])
+    }
+
+    @Test func unansweredAAAAThenSuccessIsARecoveredNoResponse() throws {
+        var ev = Evidence()
+        ev.transactions = [Make.txn(1, at: 0, port: 1, answeredAt: 0.001), Make.txn(2, at: 0, type: .aaaa, port: 2),
+                           Make.txn(3, at: 1, type: .aaaa, port: 3, answeredAt: 1.001, answers: 0, attempt: 2, retryOf: 2)]
+        // Go's lookup of A+AAAA ends when both are settled: the A answer at 1 ms does not end it, the AAAA
+        // retry belongs to it, and the delay is the unanswered AAAA's timeout.
+        ev.captureEnd = Make.t(3)
+        let f = Make.run(ev)
+        #expect(f.count == 1)
+        let x = try #require(f.first)
+        #expect(x.cause == .dnsNoResponse && x.layer == .network && x.recovered)
+        #expect(x.packets.contains(2) && x.packets.contains(3))
+    }
+
+    /// Near-miss: the first server said SERVFAIL, the next attempt succeeded at once: no finding.
+    @Test func retryThatSucceedsQuicklyIsNotAFinding() {
+        var ev = Evidence()
+        ev.transactions = [Make.txn(1, at: 0, port: 1, answeredAt: 0.001, rcode: .servFail, answers: 0),
+                           Make.txn(2, at: 0.002, port: 2, answeredAt: 0.003, attempt: 2, retryOf: 1)]
+        ev.captureEnd = Make.t(5)
+        #expect(Make.run(ev).isEmpty)
+    }
+
+    /// Near-miss: a late duplicate answer after the lookup already had its address.
+    @Test func lateResponseNobodyWaitedForIsNotAFinding() {
+        var ev = Evidence()
+        var late = Make.txn(2, at: 0, port: 2, answeredAt: 3)
+        late.late = true
+        ev.transactions = [Make.txn(1, at: 0, port: 1, answeredAt: 0.002), late]
+        ev.captureEnd = Make.t(5)
+        #expect(Make.run(ev).isEmpty)
+    }
+
+    @Test func lateAnswersAreLateResponse() throws {
+        var ev = Evidence()
+        ev.transactions = [Make.txn(1, at: 0, port: 1, answeredAt: 1.5), Make.txn(2, at: 1, port: 2, answeredAt: 2.5, attempt: 2, retryOf: 1)]
+        ev.captureEnd = Make.t(5)
+        let f = try #require(Make.run(ev).first)
+        #expect(f.cause == .dnsLateResponse && f.layer == .service)
+    }
+
+    @Test func everyNameNXDOMAINIsNXDomain() throws {
+        var ev = Evidence()
+        ev.transactions = [Make.txn(1, at: 0, name: "app.corp.test", port: 1, answeredAt: 0.001, rcode: .nxDomain, answers: 0),
+                           Make.txn(2, at: 0.002, name: "app", port: 2, answeredAt: 0.003, rcode: .nxDomain, answers: 0)]
+        let f = try #require(Make.run(ev).first)
+        #expect(f.cause == .dnsNXDomain && f.layer == .service)
+        #expect(f.summary.contains("app.corp.test") && f.summary.contains("2 names"))
+    }
+
+    /// Near-miss: the search list's first name is NXDOMAIN, the bare name resolves: normal, no finding.
+    @Test func searchListMissThenHitIsNotAFinding() {
+        var ev = Evidence()
+        ev.transactions = [Make.txn(1, at: 0, name: "app.corp.test", port: 1, answeredAt: 0.001, rcode: .nxDomain, answers: 0),
+                           Make.txn(2, at: 0.002, name: "app", port: 2, answeredAt: 0.003)]
+        #expect(Make.run(ev).isEmpty)
+    }
+
+    @Test func logNamesAQueryTheWireNeverCarried() throws {
+        var ev = Evidence()
+        ev.transactions = []
+        var e = LogEvent(file: "app.log", line: 7, kind: .error, message: "lookup app.test on 10.0.0.10:53: write udp 10.0.0.2:5555->10.0.0.10:53: write: operation not permitted")
+        e.errorKind = .dnsSendBlocked; e.local = Endpoint(Make.client, 5555); e.server = Make.dns; e.host = "app.test"
+        ev.log(e)
+        ev.captureStart = Make.t(0); ev.captureEnd = Make.t(1)
+        let f = try #require(Make.run(ev).first)
+        #expect(f.cause == .dnsNotSent && f.layer == .local)
+        #expect(f.logLines == [LogRef(file: "app.log", line: 7)])
+    }
+}
+
+@Suite struct TCPRuleTests {
+    @Test func synUnansweredIsSynTimeout() throws {
+        var ev = Evidence()
+        ev.tcp = [Make.conn("S0", from: 0, to: 3, syns: 3)]
+        let f = try #require(Make.run(ev).first)
+        #expect(f.cause == .tcpSynTimeout && f.layer == .network)
+        #expect(f.packets == [1, 2, 3])
+    }
+
+    /// Near-miss: one SYN sent just before the capture stopped.
+    @Test func synAtTheVeryEndIsNotYetAFailure() {
+        var ev = Evidence()
+        ev.tcp = [Make.conn("S0", from: 9.8, to: 9.8)]
+        ev.captureStart = Make.t(0); ev.captureEnd = Make.t(10)
+        #expect(Make.run(ev).isEmpty)
+    }
+
+    @Test func rstToSynIsRefused() throws {
+        var ev = Evidence()
+        ev.tcp = [Make.conn("REJ", from: 0, to: 0.001)]
+        let f = try #require(Make.run(ev).first)
+        #expect(f.cause == .tcpRefused && f.layer == .service)
+    }
+
+    @Test func serverResetIsReset() throws {
+        var ev = Evidence()
+        ev.tcp = [Make.conn("RSTR", from: 0, to: 1, rstByServer: true)]
+        #expect(Make.run(ev).first?.cause == .tcpReset)
+    }
+
+    /// Near-miss: a clean close.
+    @Test func cleanCloseIsNothing() {
+        var ev = Evidence()
+        ev.tcp = [Make.conn("SF", from: 0, to: 1, fin: true)]
+        #expect(Make.run(ev).isEmpty)
+    }
+
+    @Test func retransmittedUntilTheEndIsRetransmissionTimeout() throws {
+        var ev = Evidence()
+        ev.tcp = [Make.conn("S1", from: 0, to: 4, retrans: 5)]
+        #expect(Make.run(ev).first?.cause == .tcpRetransmissionTimeout)
+    }
+
+    /// Near-miss: one retransmission on a connection that finished normally.
+    @Test func aRetransmissionThatRecoveredIsNothing() {
+        var ev = Evidence()
+        ev.tcp = [Make.conn("SF", from: 0, to: 1, retrans: 1, fin: true)]
+        #expect(Make.run(ev).isEmpty)
+    }
+}
+
+@Suite struct H2RuleTests {
+    static func summary(goaway code: HTTP2ErrorCode? = nil, cut: [UInt32] = [], status: Int? = 200, pingAcked: Bool? = nil,
+                        end: Double = 10) -> HTTP2ConnectionSummary {
+        var s = HTTP2ConnectionSummary(client: Endpoint(Make.client, 40000), server: Make.web, start: .priorKnowledge, endTs: Make.t(end))
+        s.firstTs = Make.t(0); s.lastTs = Make.t(end)
+        var st = HTTP2StreamSummary(id: 1)
+        st.method = "GET"; st.path = "/x"; st.status = status; st.requestStart = Make.t(0.1); st.requestFrame = 5
+        st.responseHeaders = Make.t(0.2); st.responseFrame = 6; st.end = Make.t(0.3); st.endFrame = 7; st.endedBy = .endStream
+        s.streams = [st]
+        if let code { s.goaways = [HTTP2GoawayRecord(direction: .fromResponder, frame: 8, ts: Make.t(1), lastStream: 1, errorCode: code, debugData: [], streamsCut: cut)] }
+        if let acked = pingAcked {
+            var p = HTTP2PingRecord(direction: .fromInitiator, data: 1, frame: 9, sent: Make.t(2))
+            if acked { p.ackTs = Make.t(2.001); p.ackFrame = 10 }
+            s.pings = [p]
+        }
+        return s
+    }
+
+    @Test func goawayWithErrorIsGoaway() throws {
+        var ev = Evidence()
+        ev.h2 = [Self.summary(goaway: .enhanceYourCalm)]
+        let f = try #require(Make.run(ev).first)
+        #expect(f.cause == .h2GoAway && f.layer == .service && f.packets.contains(8))
+    }
+
+    /// Near-miss: GOAWAY NO_ERROR after every stream completed (a graceful close).
+    @Test func gracefulGoawayAfterAllStreamsIsNothing() {
+        var ev = Evidence()
+        ev.h2 = [Self.summary(goaway: .noError)]
+        #expect(Make.run(ev).isEmpty)
+    }
+
+    @Test func gracefulGoawayThatCutStreamsIsAFinding() {
+        var ev = Evidence()
+        ev.h2 = [Self.summary(goaway: .noError, cut: [3, 5])]
+        #expect(Make.run(ev).first?.cause == .h2GoAway)
+    }
+
+    @Test func status503IsStatus5xx() throws {
+        var ev = Evidence()
+        ev.h2 = [Self.summary(status: 503)]
+        let f = try #require(Make.run(ev).first)
+        #expect(f.cause == .h2Status5xx && f.flow.stream == 1)
+    }
+
+    /// Near-miss: a 404 is the service's answer, not a failure of it.
+    @Test func status404IsNothing() {
+        var ev = Evidence()
+        ev.h2 = [Self.summary(status: 404)]
+        #expect(Make.run(ev).isEmpty)
+    }
+
+    @Test func unansweredPingIsPingTimeout() {
+        var ev = Evidence()
+        ev.h2 = [Self.summary(pingAcked: false)]
+        #expect(Make.run(ev).first?.cause == .h2PingTimeout)
+    }
+
+    /// Near-miss: a PING sent half a second before the capture ended.
+    @Test func pingAtTheEndIsNotYetATimeout() {
+        var ev = Evidence()
+        ev.h2 = [Self.summary(pingAcked: false, end: 2.5)]
+        #expect(Make.run(ev).isEmpty)
+    }
+
+    @Test func answeredPingIsNothing() {
+        var ev = Evidence()
+        ev.h2 = [Self.summary(pingAcked: true)]
+        #expect(Make.run(ev).isEmpty)
+    }
+}
+
+@Suite struct ClockTests {
+    @Test func medianWithOutliersRejected() throws {
+        let base = Make.t(1000)
+        var pairs: [(log: Timestamp, wire: Timestamp)] = []
+        for i in 0..<9 {
+            let at: Int64 = Int64(i) * 100
+            let jitter: Int64 = Int64(i % 3)
+            pairs.append((log: base + .milliseconds(at), wire: base + .milliseconds(at + 2000 + jitter)))
+        }
+        pairs.append((log: base, wire: base + .seconds(60)))   // a wrong match
+        let e = try #require(ClockOffsetEstimate.estimate(pairs))
+        #expect(abs(e.offset.nanoseconds - 2_001_000_000) <= 1_000_000)
+        #expect(e.pairsRejected == 1)
+    }
+
+    @Test func noPairsNoEstimate() { #expect(ClockOffsetEstimate.estimate([]) == nil) }
+}
