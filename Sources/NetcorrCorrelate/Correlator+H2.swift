@@ -235,3 +235,36 @@ extension Correlator {
 extension String {
     var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }
+
+extension Correlator {
+    /// The wire delivered frames the program never logged reading, while its log went on: its HTTP/2 read loop
+    /// was stuck (local). Only for connections whose frames the log was tied to (http2debug=2 logs every frame
+    /// read), and only when the log continues at least a second after the first unread frame.
+    mutating func programStalledRules() {
+        guard let lastLog = evidence.logs.compactMap({ wireTime($0) }).max() else { return }
+        var byFramer: [UInt64: [LogEvent]] = [:]
+        for e in evidence.logs where e.kind == .h2Frame && e.connID != nil { byFramer[e.connID!, default: []].append(e) }
+        for (id, k) in framerMatches() {
+            guard let lines = byFramer[id], let frames = evidence.h2Frames[k] else { continue }
+            let server = lines.first?.role == .server
+            let peer: FlowDirection = server ? .fromInitiator : .fromResponder
+            let matched = matchFrames(lines, frames)
+            let readFrames = Set(matched.filter { $0.0.direction == .read }.map { $0.1.frame })
+            guard let lastRead = matched.filter({ $0.0.direction == .read }).map({ $0.1.ts }).max() else { continue }
+            let unread = frames.filter { $0.direction == peer && !readFrames.contains($0.frame) && $0.ts > lastRead }
+            guard let first = unread.first, lastLog - first.ts >= .seconds(1) else { continue }
+            // The program went on logging this connection's writes after the frames arrived: not an exit.
+            let wroteAfter = matched.contains { $0.0.direction == .wrote && $0.1.ts > first.ts }
+            guard wroteAfter || lastLog - first.ts >= .seconds(2) else { continue }
+            let conn = evidence.h2.first { FlowKey($0.client, $0.server, .tcp) == k }
+            var f = Finding(layer: .local, cause: .h2ProgramStalled,
+                            summary: "\(unread.count) HTTP/2 frame\(unread.count == 1 ? "" : "s") from the \(server ? "client" : "server") reached this host but the program never logged reading them: its read loop was stuck",
+                            start: first.ts, end: lastLog, flow: FlowRef(client: conn?.client, server: conn?.server, transport: .tcp))
+            for fr in unread.prefix(10) {
+                f.cite(frame: fr.frame, ts: fr.ts, "\(HTTP2FrameType(rawValue: fr.type)) stream \(fr.stream) len \(fr.length) arrived; no 'read' line in the log")
+            }
+            f.nextSteps = ["A goroutine blocked in the program (a handler holding a lock the read loop needs), CPU starvation or a long GC pause: a goroutine dump (SIGQUIT) at that moment shows it."]
+            add(f)
+        }
+    }
+}

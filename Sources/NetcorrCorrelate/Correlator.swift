@@ -83,6 +83,7 @@ public struct Correlator {
         tcpRules()
         h2Rules()
         h2LogRules()
+        programStalledRules()
         findings.sort { ($0.start ?? Timestamp(nanoseconds: .max)) < ($1.start ?? Timestamp(nanoseconds: .max)) }
         for i in findings.indices {
             findings[i].timeline.sort { ($0.ts ?? Timestamp(nanoseconds: .max)) < ($1.ts ?? Timestamp(nanoseconds: .max)) }

@@ -265,3 +265,49 @@ enum Make {
 
     @Test func noPairsNoEstimate() { #expect(ClockOffsetEstimate.estimate([]) == nil) }
 }
+
+@Suite struct DiscrepancyTests {
+    static func logFrame(_ line: Int, at t: Double, _ dir: LogFrameDirection, type: UInt8, name: String, stream: UInt32, len: Int) -> LogEvent {
+        var e = LogEvent(file: "app.log", line: line, ts: Make.t(t), tsSource: .prefix, kind: .h2Frame,
+                         message: "http2: Framer 0x1: \(dir) \(name) stream=\(stream) len=\(len)")
+        e.connID = 1; e.direction = dir; e.role = .client
+        e.frame = H2FrameSummary(typeName: name, type: type, flags: 0, streamID: stream, length: len)
+        return e
+    }
+    static func wire(_ frame: Int, at t: Double, _ d: FlowDirection, type: UInt8, stream: UInt32, len: Int) -> FrameRecord {
+        FrameRecord(frame: frame, ts: Make.t(t), direction: d, type: type, flags: 0, stream: stream, length: len)
+    }
+
+    func evidence(readsResponse: Bool) -> Evidence {
+        var ev = Evidence()
+        let k = FlowKey(Endpoint(Make.client, 40000), Make.web, .tcp)
+        ev.h2Frames[k] = [Self.wire(4, at: 0.1, .fromInitiator, type: 4, stream: 0, len: 18),
+                          Self.wire(5, at: 0.11, .fromResponder, type: 4, stream: 0, len: 6),
+                          Self.wire(6, at: 0.12, .fromInitiator, type: 1, stream: 1, len: 30),
+                          Self.wire(7, at: 0.5, .fromResponder, type: 1, stream: 1, len: 20),
+                          Self.wire(8, at: 0.5, .fromResponder, type: 0, stream: 1, len: 5),
+                          Self.wire(9, at: 3.0, .fromInitiator, type: 6, stream: 0, len: 8)]
+        var logs = [Self.logFrame(1, at: 0.1, .wrote, type: 4, name: "SETTINGS", stream: 0, len: 18),
+                    Self.logFrame(2, at: 0.11, .read, type: 4, name: "SETTINGS", stream: 0, len: 6),
+                    Self.logFrame(3, at: 0.12, .wrote, type: 1, name: "HEADERS", stream: 1, len: 30)]
+        if readsResponse {
+            logs += [Self.logFrame(4, at: 0.5, .read, type: 1, name: "HEADERS", stream: 1, len: 20),
+                     Self.logFrame(5, at: 0.5, .read, type: 0, name: "DATA", stream: 1, len: 5)]
+        }
+        logs.append(Self.logFrame(6, at: 3.0, .wrote, type: 6, name: "PING", stream: 0, len: 8))
+        for e in logs { ev.log(e) }
+        ev.captureStart = Make.t(0); ev.captureEnd = Make.t(3)
+        return ev
+    }
+
+    @Test func framesArrivedButNeverReadIsProgramStalled() throws {
+        let f = Make.run(evidence(readsResponse: false))
+        let x = try #require(f.first { $0.cause == .h2ProgramStalled })
+        #expect(x.layer == .local && x.packets == [7, 8])
+    }
+
+    /// Near-miss: the program logged reading them.
+    @Test func framesReadAreNothing() {
+        #expect(!Make.run(evidence(readsResponse: true)).contains { $0.cause == .h2ProgramStalled })
+    }
+}
