@@ -118,14 +118,15 @@ struct CaptureCommand: ParsableCommand {
             }
             return
         }
-        var session = try CaptureSession(command: self)
+        let session = try CaptureSession(command: self)
         let status = try session.run()
         if status != 0 { throw ExitCode(status) }
     }
 }
 
-/// One live capture from start to report.
-struct CaptureSession {
+/// One live capture from start to report. A class: the packet loop mutates the pipeline and the sink in
+/// place (a struct's copy-in/copy-out around the read closure would copy the decode state every batch).
+final class CaptureSession {
     let cmd: CaptureCommand
     let cap: LiveCapture
     let iface: String
@@ -194,7 +195,7 @@ struct CaptureSession {
         }
     }
 
-    mutating func run() throws -> Int32 {
+    func run() throws -> Int32 {
         for f in followers where !FileManager.default.fileExists(atPath: f.path) {
             Output.error("\(f.path) does not exist yet: waiting for it")
         }
@@ -285,22 +286,19 @@ struct CaptureSession {
 
     // MARK: packets and logs
 
-    mutating func readPackets(limit: Int) -> Int {
-        var p = pipeline, s = sink
+    func readPackets(limit: Int) -> Int {
         let n = cap.readAvailable(limit: limit) { span, info in
-            p.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &s)
+            self.pipeline.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &self.sink)
         }
-        pipeline = p
-        sink = s
         if cmd.verbose { flushVerbose() }
         return n
     }
 
-    mutating func pollLogs() {
+    func pollLogs() {
         for i in followers.indices { add(followers[i].poll(), log: i) }
     }
 
-    mutating func add(_ events: [LogEvent], log i: Int) {
+    func add(_ events: [LogEvent], log i: Int) {
         for e in events {
             guard logEventCount < 500_000 else { return }
             logEventCount += 1
@@ -317,7 +315,7 @@ struct CaptureSession {
     }
 
     /// Ends a copy of everything "now", runs the correlator on it and prints what is certain and new.
-    mutating func livePreview(now: Timestamp) {
+    func livePreview(now: Timestamp) {
         lastPreview = now
         let t0 = GoLogRun.now()
         var p = pipeline
@@ -360,7 +358,7 @@ struct CaptureSession {
         return "\(f.cause)|\(client)|\(f.flow.server?.description ?? "")|\(f.flow.host ?? "")|\(f.flow.stream.map(String.init) ?? "")|\(f.start?.nanoseconds ?? 0)"
     }
 
-    mutating func flushVerbose() {
+    func flushVerbose() {
         guard !sink.lines.isEmpty else { return }
         for (ts, text, frame) in sink.lines {
             if let fr = frame {
@@ -374,7 +372,7 @@ struct CaptureSession {
 
     // MARK: the command
 
-    mutating func startChild() throws {
+    func startChild() throws {
         let path: String
         if let w = cmd.write {
             path = w + ".log"
@@ -401,7 +399,7 @@ struct CaptureSession {
     // MARK: the bundle
 
     /// Converts the spool to pcapng with the log lines as packet comments; removes the spool.
-    mutating func saveBundle(spool: String, to out: String, analysis: Analysis) -> Bool {
+    func saveBundle(spool: String, to out: String, analysis: Analysis) -> Bool {
         let comments = logComments(analysis: analysis, spool: spool)
         do {
             let n = try PcapngWriter.convert(spool: spool, to: out, interfaceName: iface, comments: comments.byFrame)
