@@ -152,7 +152,6 @@ public struct TCPConnection: Sendable {
         lastFrame = origin.frame
         let f = analysis.observe(h, direction: d, seglen: len, ts: origin.ts, frame: origin.frame)
         lastFlags = f
-        if tcpTrace { FileHandle.standardError.write("TRACE\t\(origin.frame)\t\(f.rawValue)\n".data(using: .utf8)!) }
         note(h, flags: f, direction: d, at: here)
         if h.flags.contains(.syn) { streams[i].syn(seq: h.seq) }
         if payload.count > 0 && !h.flags.contains(.rst) {
@@ -338,5 +337,3 @@ public struct TCPConnection: Sendable {
     var isFinSeen: Bool { fin.fromInitiator != nil || fin.fromResponder != nil }
 }
 
-import Foundation
-let tcpTrace = ProcessInfo.processInfo.environment["NETCORR_TCP_TRACE"] != nil
