@@ -23,10 +23,11 @@ extension Correlator {
                 var f = Finding(layer: .network, cause: .tcpSynTimeout,
                                 summary: "TCP connection to \(c.responder) timed out: \(c.synCount) SYN\(c.synCount == 1 ? "" : "s") from \(c.initiator) went unanswered",
                                 start: c.firstTS, end: c.lastTS, flow: FlowRef(client: c.initiator, server: c.responder, transport: .tcp))
-                for (i, s) in c.synFrames.enumerated() {
-                    f.cite(frame: s, ts: i == 0 ? c.firstTS : (i == c.synFrames.count - 1 ? c.lastTS : c.firstTS),
-                           i == 0 ? "SYN to \(c.responder)" : "SYN retransmitted")
+                if let s = c.synFrames.first { f.cite(frame: s, ts: c.firstTS, "SYN to \(c.responder)") }
+                for s in c.synFrames.dropFirst() where s != c.lastSYN?.frame {
+                    f.packets.append(s)
                 }
+                if let l = c.lastSYN, l.frame != c.synFrames.first { f.cite(frame: l.frame, ts: l.ts, "SYN retransmitted (\(c.synCount - 1) retransmissions in all)") }
                 for e in dialLogs(c.responder, kinds: [.tcpTimeout, .ioTimeout, .contextDeadline, .clientTimeout]) {
                     f.cite(log: e, ts: wireTime(e), "log: " + e.message)
                 }
@@ -97,22 +98,29 @@ extension Correlator {
     /// receiver that closed its window (service). HTTP/2 timeouts on such a connection are its consequence.
     func transportProblem(_ c: TCPConnectionEvent) -> Finding? {
         let flow = FlowRef(client: c.initiator, server: c.responder, transport: .tcp)
-        let open = c.state == "S1" || c.state == "RSTO" || c.state == "OTH" || c.state == "S2" || c.state == "S3"
-        if c.retransmissions >= 3 && open {
+        let side = { (d: FlowDirection) in d == .fromInitiator ? c.initiator : c.responder }
+        // Retransmissions never acknowledged until the connection (or capture) ended: a retransmission timeout.
+        if let r = c.trailingRetransmissions, r.count >= 3, c.state != "SF", c.state != "REJ", c.state != "S0" {
             var f = Finding(layer: .network, cause: .tcpRetransmissionTimeout,
-                            summary: "TCP connection \(c.initiator) → \(c.responder): data was retransmitted \(c.retransmissions) times and never acknowledged",
+                            summary: "TCP connection \(c.initiator) → \(c.responder): \(side(r.sender)) retransmitted \(r.count) times over \((r.last.ts - r.first.ts).humanDescription) and was never acknowledged",
                             start: c.firstTS, end: c.lastTS, flow: flow)
+            f.cite(frame: r.first.frame, ts: r.first.ts, "first retransmission by \(side(r.sender))")
+            f.cite(frame: r.last.frame, ts: r.last.ts, "last retransmission (\(r.count) in all), no ACK of new data")
             f.nextSteps = ["Packet loss on the path: interface errors, an MTU blackhole (full-size segments lost while small ones pass), a saturated link, a firewall dropping by length or content.",
                            "The peer stopped acknowledging: host frozen or gone."]
-            f.toSettle.append("A capture on \(c.responder.address)'s side shows whether the retransmitted segments arrive.")
+            f.toSettle.append("A capture on \(side(r.sender.reversed).address)'s side shows whether the retransmitted segments arrive.")
             return f
         }
-        if c.zeroWindow >= 1 && c.state != "SF" && c.state != "REJ" {
-            let receiver = c.bytesPerDirection[0] >= c.bytesPerDirection[1] ? c.responder : c.initiator
-            var f = Finding(layer: receiver == c.responder ? .service : .local, cause: .tcpZeroWindow,
-                            summary: "TCP connection \(c.initiator) → \(c.responder): \(receiver) advertised a zero receive window \(c.zeroWindow) time\(c.zeroWindow == 1 ? "" : "s") and the transfer stalled",
-                            start: c.firstTS, end: c.lastTS, flow: flow)
-            f.nextSteps = receiver == c.responder
+        // A receiver that closed its window and kept it closed (or for a second or more) while the other side had data.
+        if let z = c.zeroWindowStall, c.state != "SF", z.end == nil || z.duration >= .seconds(1) {
+            let receiver = side(z.advertiser)
+            var f = Finding(layer: z.advertiser == .fromResponder ? .service : .local, cause: .tcpZeroWindow,
+                            summary: "TCP connection \(c.initiator) → \(c.responder): \(receiver) advertised a zero receive window for \(z.duration.humanDescription)"
+                                + (z.end == nil ? " (still closed at the end)" : "") + "; the sender was stalled (\(z.probes) probes)",
+                            start: z.start.ts, end: z.end?.ts ?? c.lastTS, flow: flow)
+            f.cite(frame: z.start.frame, ts: z.start.ts, "zero window from \(receiver)")
+            if let e = z.end { f.cite(frame: e.frame, ts: e.ts, "the window opens again") }
+            f.nextSteps = z.advertiser == .fromResponder
                 ? ["The server application is not reading its socket: blocked, overloaded, or waiting on something else (its receive buffer is full)."]
                 : ["This program is not reading its socket (a blocked goroutine, a full pipeline)."]
             return f

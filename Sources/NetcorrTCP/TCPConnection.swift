@@ -321,6 +321,21 @@ public struct TCPConnection: Sendable {
     }
 
     public var event: TCPConnectionEvent {
+        var e = baseEvent
+        if let r = trailingRetransmissions(minimum: 1) {
+            e.trailingRetransmissions = TCPRetransmissionRunInfo(sender: r.sender, first: PacketRef(frame: r.first.frame, ts: r.first.ts),
+                                                                 last: PacketRef(frame: r.last.frame, ts: r.last.ts), count: r.count)
+        }
+        if let z = stalledOnZeroWindow ?? longestZeroWindow {
+            e.zeroWindowStall = TCPZeroWindowInfo(advertiser: z.advertiser, start: PacketRef(frame: z.start.frame, ts: z.start.ts),
+                                                  end: z.end.map { PacketRef(frame: $0.frame, ts: $0.ts) }, probes: z.probes,
+                                                  duration: z.duration(until: lastTS))
+        }
+        e.lastSYN = syns.last.map { PacketRef(frame: $0.frame, ts: $0.ts) }
+        return e
+    }
+
+    var baseEvent: TCPConnectionEvent {
         TCPConnectionEvent(initiator: initiator, responder: responder, state: state, firstFrame: firstFrame,
                            lastFrame: lastFrame, firstTS: firstTS, lastTS: lastTS,
                            syn: synCount > 0, synAck: synAckCount > 0, synCount: synCount,

@@ -22,13 +22,19 @@ enum Make {
     }
 
     static func conn(_ state: String, from: Double, to: Double, syns: Int = 1, rstByServer: Bool = false,
-                     retrans: Int = 0, zeroWindow: Int = 0, fin: Bool = false, port: UInt16 = 40000) -> TCPConnectionEvent {
-        TCPConnectionEvent(initiator: Endpoint(client, port), responder: web, state: state, firstFrame: 1, lastFrame: 9,
+                     retrans: Int = 0, zeroWindow: Int = 0, fin: Bool = false, port: UInt16 = 40000,
+                     trailing: Bool = false) -> TCPConnectionEvent {
+        var e = TCPConnectionEvent(initiator: Endpoint(client, port), responder: web, state: state, firstFrame: 1, lastFrame: 9,
                            firstTS: t(from), lastTS: t(to), syn: true, synAck: state != "S0" && state != "REJ", synCount: syns,
                            synFrames: Array(1...syns), fin: fin, rst: rstByServer || state == "REJ", rstFromResponder: rstByServer || state == "REJ",
                            rstFrame: rstByServer || state == "REJ" ? 9 : nil, packets: 10, packetsPerDirection: [5, 5], bytes: 100,
                            bytesPerDirection: [60, 40], retransmissions: retrans, outOfOrder: 0, lostSegments: 0,
                            zeroWindow: zeroWindow, keepAlives: 0, gapBytes: 0)
+        if trailing && retrans > 0 {
+            e.trailingRetransmissions = TCPRetransmissionRunInfo(sender: .fromInitiator, first: PacketRef(frame: 3, ts: t(from + 0.2)),
+                                                                 last: PacketRef(frame: 8, ts: t(to)), count: retrans)
+        }
+        return e
     }
 
     static func run(_ ev: Evidence, timeout: Double? = 1) -> [Finding] {
@@ -164,8 +170,16 @@ enum Make {
 
     @Test func retransmittedUntilTheEndIsRetransmissionTimeout() throws {
         var ev = Evidence()
-        ev.tcp = [Make.conn("S1", from: 0, to: 4, retrans: 5)]
-        #expect(Make.run(ev).first?.cause == .tcpRetransmissionTimeout)
+        ev.tcp = [Make.conn("S1", from: 0, to: 4, retrans: 5, trailing: true)]
+        let f = Make.run(ev).first
+        #expect(f?.cause == .tcpRetransmissionTimeout && f?.packets.contains(8) == true)
+    }
+
+    /// Near-miss: retransmissions that the peer acknowledged in the end (loss that recovered).
+    @Test func retransmissionsThatWereAcknowledgedAreNothing() {
+        var ev = Evidence()
+        ev.tcp = [Make.conn("S1", from: 0, to: 4, retrans: 5, trailing: false)]
+        #expect(Make.run(ev).isEmpty)
     }
 
     /// Near-miss: one retransmission on a connection that finished normally.
