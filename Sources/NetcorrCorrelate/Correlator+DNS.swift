@@ -51,7 +51,8 @@ extension Correlator {
             if t.qname.count < lookups[i].base.count { lookups[i].base = t.qname }
             if !lookups[i].names.contains(where: { $0.lowercased() == t.qname.lowercased() }) { lookups[i].names.append(t.qname) }
             lookups[i].txns.append(t)
-            lookups[i].last = max(lookups[i].last, t.responseTS ?? t.queryTS)
+            // An unanswered query holds the lookup until its timeout runs out.
+            lookups[i].last = max(lookups[i].last, t.responseTS ?? (t.outcome == .unanswered ? t.queryTS + dnsTimeout : t.queryTS))
             if t.outcome == .answered, t.rcode == .noError, t.answers > 0, !t.truncated, !t.late, let r = t.responseTS,
                lookups[i].succeededAt == nil || r < lookups[i].succeededAt! {
                 lookups[i].succeededAt = r
