@@ -15,11 +15,13 @@ header h1 .brand { color: var(--info); margin-right: 6px; }
 #findings-box { flex: 0 0 42%; min-width: 320px; }
 #fsum { font-size: 13px; font-weight: 600; margin: 0 0 4px; }
 #fsum.none { color: var(--ok); }
+ol#findings:empty { display: none; }
 ol#findings { list-style: none; margin: 0; padding: 0; max-height: 250px; overflow: auto; border: 1px solid var(--line); border-radius: 6px; }
 li.finding { padding: 5px 8px 5px 10px; border-left: 5px solid var(--muted); border-bottom: 1px solid var(--line); cursor: pointer; }
 li.finding:last-child { border-bottom: 0; }
 li.finding:hover { background: #f1f5f9; }
 li.finding.selected { background: #e0f2fe; }
+li.finding.more { cursor: default; color: var(--ink2); font-size: 12px; } li.finding.more:hover { background: none; }
 li.finding .layer { display: inline-block; font-size: 11px; font-weight: 700; color: #fff; border-radius: 3px; padding: 0 5px; margin-right: 6px; text-transform: uppercase; letter-spacing: .03em; }
 li.finding .cause { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; color: var(--ink2); }
 li.finding .when { float: right; color: var(--ink2); font-size: 11px; font-variant-numeric: tabular-nums; }
@@ -210,7 +212,10 @@ $('cap').textContent = D.capture;
   if (c.dns_transactions) parts.push(c.dns_transactions + ' DNS quer' + (c.dns_transactions === 1 ? 'y' : 'ies'));
   if (c.tcp_connections) parts.push(c.tcp_connections + ' TCP connection' + (c.tcp_connections === 1 ? '' : 's'));
   if (c.h2_streams) parts.push(c.h2_streams + ' HTTP/2 stream' + (c.h2_streams === 1 ? '' : 's'));
-  if (c.log_events) parts.push(c.log_events + ' log lines recognised, ' + c.log_lines_matched + ' tied to packets');
+  if (c.log_events) {
+    var tied = 0; lanes.forEach(function (l) { l.marks.forEach(function (m) { if (m.tie) tied++; }); });
+    parts.push(c.log_events + ' log lines recognised, ' + tied + ' tied to packets');
+  }
   parts.push('times from the capture\u2019s first packet');
   $('meta').textContent = parts.join(' · ');
   $('foot').textContent = 'netcorr HTML report: ' + c.lanes + ' lanes, ' + c.marks + ' of ' + c.marks_total + ' marks drawn. Self-contained: no network access. DNS timeout ' + fmtDur(D.dns_timeout) + '.';
@@ -218,10 +223,12 @@ $('cap').textContent = D.capture;
 })();
 (function () {
   var n = findings.length;
+  (D.more_findings || []).forEach(function (m) { n += m.count; });
   var fs = $('fsum');
   if (!n) { fs.textContent = 'No failures found.'; fs.className = 'none'; }
   else {
     var by = {}; findings.forEach(function (f) { by[f.layer] = (by[f.layer] || 0) + 1; });
+    (D.more_findings || []).forEach(function (m) { by[m.layer] = (by[m.layer] || 0) + m.count; });
     fs.textContent = n + ' finding' + (n === 1 ? '' : 's') + ': ' + ['network', 'service', 'local'].filter(function (l) { return by[l]; }).map(function (l) { return by[l] + ' ' + l; }).join(', ');
   }
   var ol = $('findings');
@@ -234,6 +241,14 @@ $('cap').textContent = D.capture;
     li.addEventListener('click', function () { select(S.sel === i ? -1 : i); });
     ol.appendChild(li);
   });
+  var more = D.more_findings || [], nm = 0;
+  more.forEach(function (m) { nm += m.count; });
+  if (nm) {
+    var li = document.createElement('li');
+    li.className = 'finding more';
+    li.innerHTML = '<span class="summary">… and ' + nm + ' more (not listed): ' + more.map(function (m) { return esc(m.count + ' × ' + m.cause + ' (' + m.layer + ')'); }).join(', ') + '. The text and JSON reports list them all.</span>';
+    ol.appendChild(li);
+  }
 })();
 
 function detail() {
@@ -492,6 +507,7 @@ var tip = $('tip');
 function showTip(m, ev) {
   var t = mt(m), rows = '';
   (m.d || []).forEach(function (kv) { rows += '<tr><td>' + esc(kv[0]) + '</td><td>' + esc(kv[1]) + '</td></tr>'; });
+  if (m.f && m.f.length) rows += '<tr><td>packets</td><td>#' + m.f.join(', #') + '</td></tr>';
   rows += '<tr><td>time</td><td>' + fmtRel(t, 6) + (m.t2 !== undefined ? ' … ' + fmtRel(m.t2, 6) + ' (' + fmtDur(m.t2 - t) + ')' : '') + '</td></tr>';
   rows += '<tr><td>wall clock</td><td>' + wall(t) + '</td></tr>';
   if (m.k === 'log' && m.tie) rows += '<tr><td>tied to</td><td>#' + m.tie.join(', #') + '</td></tr>';

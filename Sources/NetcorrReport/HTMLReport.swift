@@ -7,9 +7,12 @@ import NetcorrCorrelate
 /// network access. Bounded: at most `Limits.maxLanes` lanes and `Limits.maxMarks` marks, the rest summarised.
 public enum HTMLReport {
     public struct Limits: Sendable {
-        public var maxLanes = 200
-        public var maxMarks = 5000
+        public var maxLanes = 150
+        public var maxMarks = 1500
         public var maxMarksPerLane = 400
+        /// Findings listed in full (timeline, next steps); the rest are counted by cause.
+        public var maxFindings = 100
+        public var maxTimelineEntries = 40
         public var maxLogTicks = 1500
         public var minMarksPerLane = 20
         public init() {}
@@ -200,11 +203,8 @@ extension HTMLReport {
                 var m = HTMLMark(kind: "dnsq", t: rel(t.queryTS), label: "\(t.qtype) \(t.qname)")
                 m.frames = [t.queryFrame]
                 var f: [(String, String)] = [
-                    ("query", "#\(t.queryFrame) at \(relText(t.queryTS))"),
-                    ("question", "\(t.qname) \(t.qtype)"),
                     ("id", "0x" + String(t.id, radix: 16)),
-                    ("client", t.client.description), ("server", t.server.description),
-                    ("transport", t.transport.description),
+                    ("client port", "\(t.client.port)" + (t.transport == .tcp ? " (tcp)" : "")),
                     ("attempt", "\(t.attempt)" + (t.retryOf.map { " (retries #\($0))" } ?? "")),
                 ]
                 if let a = t.afterTruncation { f.append(("after truncated answer", "#\(a)")) }
@@ -214,7 +214,6 @@ extension HTMLReport {
                         m.t2 = rel(r)
                         m.frames.append(rf)
                         let rc = t.rcode.map { "\($0)" } ?? "?"
-                        f.append(("response", "#\(rf) at \(relText(r))"))
                         f.append(("rtt", (r - t.queryTS).humanDescription))
                         f.append(("rcode", rc))
                         f.append(("answers", "\(t.answers)" + (t.truncated ? " (truncated)" : "")))
@@ -840,7 +839,7 @@ extension HTMLReport {
             w.endObject()
             w.field("notes", notes)
             w.beginArray("findings")
-            for (i, f) in analysis.findings.enumerated() {
+            for (i, f) in analysis.findings.prefix(limits.maxFindings).enumerated() {
                 w.beginObject()
                 w.field("layer", f.layer.rawValue)
                 w.field("cause", f.cause.rawValue)
@@ -852,7 +851,7 @@ extension HTMLReport {
                 w.field("packets", f.packets)
                 w.field("log_lines", f.logLines.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" })
                 w.beginArray("timeline")
-                for e in f.timeline.prefix(60) {
+                for e in f.timeline.prefix(limits.maxTimelineEntries) {
                     w.beginObject()
                     if let t = e.ts { w.field("t", number: num(rel(t))) }
                     if let fr = e.frame { w.field("frame", fr) }
@@ -861,11 +860,19 @@ extension HTMLReport {
                     w.endObject()
                 }
                 w.endArray()
-                if f.timeline.count > 60 { w.field("timeline_more", f.timeline.count - 60) }
+                if f.timeline.count > limits.maxTimelineEntries { w.field("timeline_more", f.timeline.count - limits.maxTimelineEntries) }
                 w.field("next_steps", f.nextSteps)
                 w.field("to_settle", f.toSettle)
                 w.field("lanes", findingLanes[i])
                 w.endObject()
+            }
+            w.endArray()
+            // Findings beyond the limit: counted by layer and cause.
+            let rest = analysis.findings.dropFirst(limits.maxFindings)
+            w.beginArray("more_findings")
+            for (k, n) in Dictionary(grouping: rest, by: { "\($0.layer.rawValue) \($0.cause.rawValue)" }).mapValues(\.count).sorted(by: { $0.value > $1.value }) {
+                let parts = k.split(separator: " ")
+                w.beginObject(); w.field("layer", String(parts[0])); w.field("cause", String(parts[1])); w.field("count", n); w.endObject()
             }
             w.endArray()
             w.beginArray("lanes")
