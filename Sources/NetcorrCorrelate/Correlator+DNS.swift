@@ -24,21 +24,28 @@ extension Correlator {
         var t = t
         if let rtt = t.rtt, t.outcome == .answered, rtt > dnsTimeout { t.late = true }
         if t.endedByCapture, let end = evidence.captureEnd, end - t.queryTS >= dnsTimeout { t.endedByCapture = false }
-        if t.endedByCapture && evidence.transactions.contains(where: { $0.retryOf == t.queryFrame }) { t.endedByCapture = false }
+        if t.endedByCapture && ix.retried.contains(t.queryFrame) { t.endedByCapture = false }
         return t
     }
 
     func buildLookups() -> [Lookup] {
+        // Names of one lookup share their first label (the search list only appends suffixes): open lookups are
+        // kept per client address and first label, so grouping costs O(n), not O(n × open lookups).
+        struct Key: Hashable { var client: IPAddress; var label: Substring }
         var lookups: [Lookup] = []
-        var open: [Int] = []   // indices of lookups that may still grow
+        var open: [Key: [Int]] = [:]
+        var lookupOfQuery: [Int: Int] = [:]
         let window = dnsTimeout + dnsTimeout + .seconds(1)
         for t in evidence.transactions.map(rejudged).sorted(by: { $0.queryTS < $1.queryTS }) {
-            open.removeAll { t.queryTS - lookups[$0].last > window }
+            let lower = t.qname.lowercased()
+            let key = Key(client: t.client.address, label: lower.split(separator: ".", maxSplits: 1).first ?? Substring(lower))
+            var list = open[key] ?? []
+            list.removeAll { t.queryTS - lookups[$0].last > window }
             // A retry belongs to its first attempt's lookup (Go waits for both A and AAAA, retries included).
-            let retryHome = t.retryOf.flatMap { r in open.last { lookups[$0].txns.contains { $0.queryFrame == r } } }
-            let fits = retryHome ?? open.last { i in
+            let retryHome = t.retryOf.flatMap { lookupOfQuery[$0] }
+            let fits = retryHome ?? list.last { i in
                 let l = lookups[i]
-                guard l.client == t.client.address, sameLookupName(l.base, t.qname) else { return false }
+                guard sameLookupName(l.base, t.qname) else { return false }
                 if let s = l.succeededAt, t.queryTS - s > .milliseconds(20) { return false }
                 return true
             }
@@ -46,10 +53,12 @@ extension Correlator {
             if let fits { i = fits } else {
                 lookups.append(Lookup(client: t.client.address, base: t.qname, start: t.queryTS, last: t.queryTS))
                 i = lookups.count - 1
-                open.append(i)
+                list.append(i)
             }
+            open[key] = list
+            lookupOfQuery[t.queryFrame] = i
             if t.qname.count < lookups[i].base.count { lookups[i].base = t.qname }
-            if !lookups[i].names.contains(where: { $0.lowercased() == t.qname.lowercased() }) { lookups[i].names.append(t.qname) }
+            if !lookups[i].names.contains(where: { $0.lowercased() == lower }) { lookups[i].names.append(t.qname) }
             lookups[i].txns.append(t)
             // An unanswered query holds the lookup until its timeout runs out.
             lookups[i].last = max(lookups[i].last, t.responseTS ?? (t.outcome == .unanswered ? t.queryTS + dnsTimeout : t.queryTS))
@@ -64,13 +73,24 @@ extension Correlator {
     /// Log lines about a lookup of `l`: netdns hostLookupOrder and Go's lookup errors naming one of its names
     /// or the local port of one of its queries.
     func logLines(for l: Lookup) -> [LogEvent] {
-        let ports = Set(l.txns.map(\.client))
-        return evidence.logs.filter { e in
-            if let local = e.local, ports.contains(local) { return true }
-            guard let h = e.host else { return false }
-            let lk = (e.kind == .netdnsOrder || (e.errorKind?.rawValue.hasPrefix("dns.") ?? false))
-            return lk && l.names.contains { sameLookupName($0, h) } && near(e, l)
+        var idx: Set<Int> = []
+        for c in Set(l.txns.map(\.client)) { for i in ix.logsByLocal[c] ?? [] { idx.insert(i) } }
+        // Log lines naming one of the lookup's names (Go names the host as asked, without search suffixes).
+        var hosts: Set<String> = []
+        for n in l.names {
+            let lower = n.lowercased()
+            hosts.insert(lower)
+            var parts = lower.split(separator: ".")
+            while parts.count > 1 { parts.removeLast(); hosts.insert(parts.joined(separator: ".")) }
         }
+        for h in hosts {
+            for i in ix.logsByHost[h] ?? [] {
+                let e = evidence.logs[i]
+                let lk = (e.kind == .netdnsOrder || (e.errorKind?.rawValue.hasPrefix("dns.") ?? false))
+                if lk && l.names.contains(where: { sameLookupName($0, e.host!) }) && near(e, l) { idx.insert(i) }
+            }
+        }
+        return idx.sorted().map { evidence.logs[$0] }
     }
 
     /// Whether a log line's time fits a lookup's span (true when the log has no time).
@@ -202,6 +222,7 @@ extension Correlator {
     /// The TCP connection that followed a truncated answer, when it failed.
     func tcpRetryFailed(after tc: DNSTransaction) -> TCPConnectionEvent? {
         guard let rt = tc.responseTS else { return nil }
+        guard ix.tcpResponders.contains(tc.server) else { return nil }
         return evidence.tcp.first { c in
             c.initiator.address == tc.client.address && c.responder == tc.server && c.firstTS >= rt
                 && c.firstTS - rt < .seconds(2) && (c.state == "S0" || c.state == "REJ" || (c.bytesPerDirection.count > 1 && c.bytesPerDirection[1] == 0))
@@ -215,7 +236,7 @@ extension Correlator {
         for e in evidence.logs {
             guard let kind = e.errorKind, kind.rawValue.hasPrefix("dns."), let local = e.local, let server = e.server else { continue }
             guard !seenLocal.contains(local) else { continue }
-            let onWire = evidence.transactions.filter { $0.client == local && $0.server.address == server.address }.map(rejudged)
+            let onWire = (ix.txnsByClient[local] ?? []).map { evidence.transactions[$0] }.filter { $0.server.address == server.address }.map(rejudged)
             if onWire.isEmpty, let arp = evidence.neighbors[server.address], arp.unresolved {
                 // The query could not leave: nobody answers ARP/ND for the server's address.
                 seenLocal.insert(local)
@@ -241,10 +262,10 @@ extension Correlator {
                        "seccomp or an LSM denying sendto()."]
                     : ["Was the capture taken where this program's packets pass (the pod's namespace, not another interface)?",
                        "A local firewall rule that drops (rather than rejects) UDP 53 on this host."]
-                let others = evidence.transactions.filter { $0.client.address == local.address }
-                f.timeline.append(TimelineEntry(ts: nil, text: others.isEmpty
+                let others = ix.txnsByClientAddr[local.address] ?? 0
+                f.timeline.append(TimelineEntry(ts: nil, text: others == 0
                     ? "the capture holds no DNS query from \(local.address) at all"
-                    : "the capture holds \(others.count) DNS queries from \(local.address), none from port \(local.port)"))
+                    : "the capture holds \(others) DNS queries from \(local.address), none from port \(local.port)"))
                 add(f)
             } else if kind == .dnsTimeout, let t = onWire.first(where: { $0.outcome == .answered && !$0.late }) {
                 seenLocal.insert(local)
@@ -257,7 +278,7 @@ extension Correlator {
                 f.nextSteps = ["A program stalled (CPU starved, GC, a blocked goroutine scheduler) cannot read the answer in time.",
                                "If the capture point is before a local filter (the node, not the pod), the answer may have been dropped after it."]
                 add(f)
-            } else if kind == .dnsTimeout, let r = evidence.responses.first(where: { resp in resp.client == local && !onWire.contains(where: { t in t.responseFrame == resp.frame }) }) {
+            } else if kind == .dnsTimeout, let r = (ix.responsesByClient[local] ?? []).map({ evidence.responses[$0] }).first(where: { resp in !onWire.contains(where: { t in t.responseFrame == resp.frame }) }) {
                 seenLocal.insert(local)
                 var f = Finding(layer: .service, cause: .dnsReplyIgnored,
                                 summary: "The log says the DNS query from \(local) timed out; the capture has a reply to that port that matched no query (wrong id or question), which Go ignores",

@@ -6,7 +6,7 @@ extension Correlator {
             for var f in h2Problems(s) {
                 // The program's own words about this connection.
                 for e in h2Logs(s) { f.cite(log: e, ts: wireTime(e), "log: " + e.message) }
-                if let c = evidence.tcp.first(where: { $0.initiator == s.client && $0.responder == s.server }), let r = c.rstFrame {
+                if let c = ix.tcp(evidence, s.client, s.server), let r = c.rstFrame {
                     f.cite(frame: r, ts: c.lastTS, "RST from \(c.rstFromResponder ? "the server" : "the client") ends the TCP connection")
                 }
                 add(f)
@@ -17,12 +17,16 @@ extension Correlator {
     /// Error and connection lines of the log that belong to this connection: the conn pointer created to its
     /// server, the framer matched to its frames, and error strings that name its endpoints.
     func h2Logs(_ s: HTTP2ConnectionSummary) -> [LogEvent] {
-        let framers = Set(framerMatches().filter { $0.value == FlowKey(s.client, s.server, .tcp) }.map(\.key))
+        let framers = Set(ix.framersByConn[FlowKey(s.client, s.server, .tcp)] ?? [])
         var conns: Set<UInt64> = []
-        for e in evidence.logs where e.kind == .h2ConnNew && e.remote == s.server { if let id = e.connID { conns.insert(id) } }
+        for i in ix.logsByRemote[s.server] ?? [] where evidence.logs[i].kind == .h2ConnNew { if let id = evidence.logs[i].connID { conns.insert(id) } }
+        var candidates: Set<Int> = Set(ix.anonymousErrorLogs)
+        for id in framers.union(conns) { for i in ix.logsByConnID[id] ?? [] { candidates.insert(i) } }
+        for i in ix.logsByLocal[s.client] ?? [] { candidates.insert(i) }
+        for i in ix.logsByRemote[s.server] ?? [] { candidates.insert(i) }
         let interesting: Set<LogEventKind> = [.h2GoAwayReceived, .h2ReadError, .h2HealthCheckFailed, .h2RoundTripFailure,
                                               .h2RoundTripRetry, .h2ConnGetFailed, .error]
-        return evidence.logs.filter { e in
+        return candidates.sorted().map { evidence.logs[$0] }.filter { e in
             if e.kind == .h2Frame, let id = e.connID, framers.contains(id) {
                 guard let fr = e.frame else { return false }
                 return fr.type == 7 || fr.type == 3 || (fr.type == 6 && e.direction == .wrote)   // GOAWAY, RST_STREAM, PING sent
@@ -90,7 +94,7 @@ extension Correlator {
             }
         }
         // When TCP itself failed (retransmissions, a closed window), HTTP/2 timeouts are its consequence.
-        let tcpConn = evidence.tcp.first(where: { $0.initiator == s.client && $0.responder == s.server })
+        let tcpConn = ix.tcp(evidence, s.client, s.server)
         let transportFailed = tcpConn.map { transportProblem($0) != nil } ?? false
         for p in s.pings where p.ackTs == nil && s.endTs - p.sent >= .seconds(1) && !transportFailed {
             // The peer's TCP kept talking after the PING (ACKs or frames) while its HTTP/2 layer never answered:
@@ -157,7 +161,7 @@ extension Correlator {
     func peerSpokeAfter(_ s: HTTP2ConnectionSummary, _ t: Timestamp, direction: FlowDirection) -> Bool {
         if let frames = evidence.h2Frames[FlowKey(s.client, s.server, .tcp)],
            frames.contains(where: { $0.direction == direction && $0.ts > t }) { return true }
-        if let c = evidence.tcp.first(where: { $0.initiator == s.client && $0.responder == s.server }) {
+        if let c = ix.tcp(evidence, s.client, s.server) {
             // Packets (ACKs included) from the peer after the PING.
             return c.lastTS > t && (direction == .fromResponder ? c.packetsPerDirection[1] : c.packetsPerDirection[0]) > 0
                 && c.lastTS - t > .milliseconds(1)
@@ -165,19 +169,32 @@ extension Correlator {
         return false
     }
 
-    /// Framer pointer → the TCP connection whose frames its log lines match in order.
+    /// Framer pointer → the TCP connection whose frames its log lines match in order. A framer created after
+    /// "Transport creating client conn 0x… to IP:PORT" is matched only against connections to IP:PORT.
     func framerMatches() -> [UInt64: FlowKey] {
         var byFramer: [UInt64: [LogEvent]] = [:]
-        for e in evidence.logs where e.kind == .h2Frame && e.connID != nil && e.frame != nil && e.direction != nil {
-            if byFramer[e.connID!, default: []].count < 64 { byFramer[e.connID!, default: []].append(e) }
+        var remote: [UInt64: Endpoint] = [:]
+        var pending: Endpoint?
+        for e in evidence.logs {
+            if e.kind == .h2ConnNew { pending = e.remote; continue }
+            guard e.kind == .h2Frame, let id = e.connID, e.frame != nil, e.direction != nil else { continue }
+            if byFramer[id] == nil, let p = pending { remote[id] = p; pending = nil }
+            if byFramer[id, default: []].count < 64 { byFramer[id, default: []].append(e) }
+        }
+        var byServer: [Endpoint: [FlowKey]] = [:]
+        for k in evidence.h2Frames.keys {
+            if let i = ix.h2ByKey[k] { byServer[evidence.h2[i].server, default: []].append(k) } else { byServer[k.b, default: []].append(k); byServer[k.a, default: []].append(k) }
         }
         var out: [UInt64: FlowKey] = [:]
         var taken: Set<FlowKey> = []
         for (id, lines) in byFramer.sorted(by: { ($0.value.first?.line ?? 0) < ($1.value.first?.line ?? 0) }) {
+            let candidates = remote[id].map { byServer[$0] ?? [] } ?? Array(evidence.h2Frames.keys)
             var best: (FlowKey, Int)?
-            for (k, frames) in evidence.h2Frames where !taken.contains(k) {
+            for k in candidates where !taken.contains(k) {
+                guard let frames = evidence.h2Frames[k] else { continue }
                 let n = matchFrames(lines, frames).count
                 if n > (best?.1 ?? 0) { best = (k, n) }
+                if n == lines.count { break }
             }
             if let (k, n) = best, n >= min(3, lines.count) {
                 out[id] = k
@@ -221,7 +238,7 @@ extension Correlator {
         var byFramer: [UInt64: [LogEvent]] = [:]
         for e in evidence.logs where e.kind == .h2Frame && e.connID != nil { byFramer[e.connID!, default: []].append(e) }
         var out: [(log: Timestamp, wire: Timestamp)] = []
-        for (id, k) in framerMatches() {
+        for (id, k) in ix.framers {
             guard let lines = byFramer[id], let frames = evidence.h2Frames[k] else { continue }
             for (e, w) in matchFrames(lines, frames) {
                 if let t = e.ts { out.append((t, w.ts)) }
@@ -244,7 +261,7 @@ extension Correlator {
         guard let lastLog = evidence.logs.compactMap({ wireTime($0) }).max() else { return }
         var byFramer: [UInt64: [LogEvent]] = [:]
         for e in evidence.logs where e.kind == .h2Frame && e.connID != nil { byFramer[e.connID!, default: []].append(e) }
-        for (id, k) in framerMatches() {
+        for (id, k) in ix.framers {
             guard let lines = byFramer[id], let frames = evidence.h2Frames[k] else { continue }
             let server = lines.first?.role == .server
             let peer: FlowDirection = server ? .fromInitiator : .fromResponder
@@ -256,7 +273,7 @@ extension Correlator {
             // The program went on logging this connection's writes after the frames arrived: not an exit.
             let wroteAfter = matched.contains { $0.0.direction == .wrote && $0.1.ts > first.ts }
             guard wroteAfter || lastLog - first.ts >= .seconds(2) else { continue }
-            let conn = evidence.h2.first { FlowKey($0.client, $0.server, .tcp) == k }
+            let conn = ix.h2ByKey[k].map { evidence.h2[$0] }
             var f = Finding(layer: .local, cause: .h2ProgramStalled,
                             summary: "\(unread.count) HTTP/2 frame\(unread.count == 1 ? "" : "s") from the \(server ? "client" : "server") reached this host but the program never logged reading them: its read loop was stuck",
                             start: first.ts, end: lastLog, flow: FlowRef(client: conn?.client, server: conn?.server, transport: .tcp))

@@ -11,7 +11,7 @@ extension Correlator {
     }
 
     mutating func h2LogRules() {
-        let matched = framerMatches()
+        let matched = ix.framers
         var framerRemote: [UInt64: Endpoint] = [:]
         var pendingRemote: Endpoint?
         var lastHeaders: [UInt64: (UInt32, LogEvent)] = [:]

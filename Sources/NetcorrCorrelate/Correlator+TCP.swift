@@ -5,9 +5,9 @@ extension Correlator {
 
     /// Log lines naming a dial to `remote`.
     func dialLogs(_ remote: Endpoint, kinds: Set<GoErrorKind>) -> [LogEvent] {
-        evidence.logs.filter { e in
-            guard let k = e.errorKind, kinds.contains(k) else { return false }
-            return e.remote == remote
+        (ix.logsByRemote[remote] ?? []).map { evidence.logs[$0] }.filter { e in
+            guard let k = e.errorKind else { return false }
+            return kinds.contains(k)
         }
     }
 
@@ -16,7 +16,7 @@ extension Correlator {
         var covered: Set<Endpoint> = []
         for c in evidence.tcp {
             // DNS over TCP after truncation is judged with the lookup.
-            if isDNSPort(c.responder) && evidence.transactions.contains(where: { $0.truncated && $0.client.address == c.initiator.address }) { continue }
+            if isDNSPort(c.responder) && ix.truncatedClients.contains(c.initiator.address) { continue }
             switch c.state {
             case "S0", "SH":
                 guard c.synCount >= 2 || end - c.firstTS >= options.minSynWait else { continue }
@@ -57,10 +57,8 @@ extension Correlator {
                                 start: c.firstTS, end: c.lastTS, flow: FlowRef(client: c.initiator, server: c.responder, transport: .tcp))
                 if let s = c.synFrames.first { f.cite(frame: s, ts: c.firstTS, "SYN (connection start)") }
                 if let r = c.rstFrame { f.cite(frame: r, ts: c.lastTS, "RST from \(c.responder)") }
-                for e in evidence.logs where e.errorKind == .tcpReset || e.errorKind == .ioEOF {
-                    if e.local == c.initiator || e.remote == c.responder || (e.local == nil && e.remote == nil && near(e, c)) {
-                        f.cite(log: e, ts: wireTime(e), "log: " + e.message)
-                    }
+                for e in logsAbout(c) where e.errorKind == .tcpReset || e.errorKind == .ioEOF {
+                    f.cite(log: e, ts: wireTime(e), "log: " + e.message)
                 }
                 f.nextSteps = ["The server process: did it crash, restart or close the socket with unread data (that sends RST)?",
                                "A load balancer or proxy idle timeout in between resets connections it forgot.",
@@ -70,10 +68,8 @@ extension Correlator {
                 if var f = transportProblem(c) {
                     if let s = c.synFrames.first { f.cite(frame: s, ts: c.firstTS, "SYN (connection start)") }
                     f.timeline.append(TimelineEntry(ts: c.lastTS, frame: c.lastFrame, text: "last packet of the connection"))
-                    for e in evidence.logs where e.errorKind == .clientTimeout || e.errorKind == .contextDeadline || e.errorKind == .ioTimeout {
-                        if e.local == c.initiator || e.remote == c.responder || (e.local == nil && e.remote == nil && near(e, c)) {
-                            f.cite(log: e, ts: wireTime(e), "log: " + e.message)
-                        }
+                    for e in logsAbout(c) where e.errorKind == .clientTimeout || e.errorKind == .contextDeadline || e.errorKind == .ioTimeout {
+                        f.cite(log: e, ts: wireTime(e), "log: " + e.message)
                     }
                     add(f)
                 }
@@ -83,7 +79,7 @@ extension Correlator {
         var seen: Set<Endpoint> = []
         for e in evidence.logs where e.errorKind == .tcpRefused || e.errorKind == .tcpUnreachable {
             guard let r = e.remote, !covered.contains(r), !seen.contains(r) else { continue }
-            guard !evidence.tcp.contains(where: { $0.responder == r }), evidence.captureStart != nil else { continue }
+            guard !ix.tcpResponders.contains(r), evidence.captureStart != nil else { continue }
             seen.insert(r)
             var f = Finding(layer: .local, cause: .tcpNotSent,
                             summary: "The program's connection to \(r) failed (\(e.errorText ?? "refused")) but no SYN to \(r) is in the capture: it never left this host",
@@ -128,6 +124,14 @@ extension Correlator {
         return nil
     }
 
+    /// Log lines naming this connection's endpoints, and lines naming none that fall in its time.
+    func logsAbout(_ c: TCPConnectionEvent) -> [LogEvent] {
+        var idx = Set(ix.logsByLocal[c.initiator] ?? [])
+        idx.formUnion(ix.logsByRemote[c.responder] ?? [])
+        for i in ix.anonymousErrorLogs where near(evidence.logs[i], c) { idx.insert(i) }
+        return idx.sorted().map { evidence.logs[$0] }
+    }
+
     func near(_ e: LogEvent, _ c: TCPConnectionEvent) -> Bool {
         guard let t = wireTime(e) else { return true }
         return t >= c.firstTS - .seconds(1) && t <= c.lastTS + .seconds(2)
@@ -135,7 +139,8 @@ extension Correlator {
 
     /// Whether an HTTP/2 finding will cover this connection (GOAWAY, stream resets, stalls…).
     func h2Explains(_ c: TCPConnectionEvent) -> Bool {
-        guard let s = evidence.h2.first(where: { $0.client == c.initiator && $0.server == c.responder }) else { return false }
-        return !h2Problems(s).isEmpty && transportProblem(c) == nil
+        let k = FlowKey(c.initiator, c.responder, .tcp)
+        guard let i = ix.h2ByKey[k] else { return false }
+        return (ix.h2HasProblems[k] ?? !h2Problems(evidence.h2[i]).isEmpty) && transportProblem(c) == nil
     }
 }

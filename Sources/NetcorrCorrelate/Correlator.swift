@@ -49,6 +49,7 @@ public struct Correlator {
     var matchedTime: [LogRef: Timestamp] = [:]
     /// The log's times have one-second precision.
     var coarseLog = false
+    var ix = EvidenceIndex()
 
     public init(evidence: Evidence, options: CorrelatorOptions = .init()) {
         self.evidence = evidence
@@ -56,6 +57,9 @@ public struct Correlator {
     }
 
     public mutating func run() -> Analysis {
+        ix = EvidenceIndex(evidence)
+        ix.framers = framerMatches()
+        for (id, k) in ix.framers { ix.framersByConn[k, default: []].append(id) }
         dnsTimeout = options.dnsTimeout ?? inferDNSTimeout() ?? .seconds(5)
         // Identity first: pairs that tie log lines to packets fix the clock before time is used.
         collectClockPairs()
@@ -79,6 +83,7 @@ public struct Correlator {
         }
         var clockOut = clock
         clockOut.secondPrecision = coarseLog
+        for (k, i) in ix.h2ByKey { ix.h2HasProblems[k] = !h2Problems(evidence.h2[i]).isEmpty }
         dnsRules()
         tcpRules()
         h2Rules()
