@@ -17,7 +17,15 @@ public struct DNSTrackerOptions: Sendable {
 /// emits each transaction once it is settled (answered, or unanswered once `timeout + lateGrace` passed, or at
 /// `finish`). Memory holds only open queries and the last attempt per recent question.
 public struct DNSTransactionTracker {
-    struct Key: Hashable { var client: Endpoint; var server: Endpoint; var transport: Transport; var id: UInt16 }
+    struct Key: Hashable {
+        var client: Endpoint; var server: Endpoint; var transport: Transport; var id: UInt16
+        /// One word into the hasher instead of every field of two enum addresses (equality still compares all).
+        func hash(into h: inout Hasher) {
+            var x = mixAddress(client.address) &* 31 &+ mixAddress(server.address)
+            x = x &* 0x9e37_79b9_7f4a_7c15 ^ (UInt64(client.port) << 32 | UInt64(server.port) << 16 | UInt64(id)) ^ UInt64(transport.rawValue) << 48
+            h.combine(x)
+        }
+    }
     struct QuestionKey: Hashable { var client: IPAddress; var qname: String; var qtype: UInt16 }
     struct LastAttempt { var frame: Int; var ts: Timestamp; var attempt: Int; var settledOK: Bool; var tcFrame: Int? }
 
@@ -42,7 +50,7 @@ public struct DNSTransactionTracker {
             guard m.opcode == 0, let qname = m.qname, let qtype = m.qtype else { return }
             var t = DNSTransaction(client: e.src, server: e.dst, transport: e.transport, id: m.id, qname: qname,
                                    qtype: qtype, queryFrame: e.frame, queryTS: e.ts)
-            let qk = QuestionKey(client: e.src.address, qname: qname.lowercased(), qtype: qtype.rawValue)
+            let qk = QuestionKey(client: e.src.address, qname: asciiLowercased(qname), qtype: qtype.rawValue)
             if let last = lastAttempt[qk], e.ts - last.ts <= options.retryWindow {
                 if e.transport == .tcp, let tc = last.tcFrame {
                     t.afterTruncation = tc
@@ -67,7 +75,7 @@ public struct DNSTransactionTracker {
         guard let pos = slots.firstIndex(where: { s in
             guard let t = open[s] else { return false }
             guard let rq = m.qname else { return true }
-            return rq.lowercased() == t.qname.lowercased() && (m.qtype == nil || m.qtype == t.qtype)
+            return (rq == t.qname || asciiLowercased(rq) == asciiLowercased(t.qname)) && (m.qtype == nil || m.qtype == t.qtype)
         }) else { unmatched(e.frame); return }
         let slot = slots.remove(at: pos)
         if slots.isEmpty { byKey[key] = nil } else { byKey[key] = slots }
@@ -78,7 +86,7 @@ public struct DNSTransactionTracker {
         t.rcode = m.rcode
         t.truncated = m.truncated
         t.answers = m.ancount
-        let qk = QuestionKey(client: t.client.address, qname: t.qname.lowercased(), qtype: t.qtype.rawValue)
+        let qk = QuestionKey(client: t.client.address, qname: asciiLowercased(t.qname), qtype: t.qtype.rawValue)
         if e.ts - t.queryTS > options.timeout { t.late = true }
         if var last = lastAttempt[qk] {
             if last.frame != t.queryFrame && last.ts > t.queryTS && last.ts < e.ts { t.late = true }
@@ -148,5 +156,18 @@ public struct DNSTransactionTracker {
     mutating func unmatched(_ frame: Int) {
         unmatchedResponseCount += 1
         if unmatchedResponses.count < 64 { unmatchedResponses.append(frame) }
+    }
+}
+
+/// `s.lowercased()`, without a new string when there is nothing to lower (the usual case for DNS names).
+@inline(__always) func asciiLowercased(_ s: String) -> String {
+    for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
+    return s
+}
+
+@inline(__always) func mixAddress(_ a: IPAddress) -> UInt64 {
+    switch a {
+    case .v4(let x): return UInt64(x)
+    case .v6(let hi, let lo): return hi &* 0x9e37_79b9_7f4a_7c15 ^ lo ^ 1 << 63
     }
 }

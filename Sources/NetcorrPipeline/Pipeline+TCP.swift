@@ -160,11 +160,11 @@ extension Pipeline {
         } else {
             opening = false
             // Joined mid-connection: the side on the well-known (lower) port is the server.
-            (initiator, responder) = (dst.port < 1024 && src.port >= 1024) || options.dnsPorts.contains(dst.port) ? (src, dst)
-                : (src.port < 1024 && dst.port >= 1024) || options.dnsPorts.contains(src.port) ? (dst, src) : (src, dst)
+            (initiator, responder) = (dst.port < 1024 && src.port >= 1024) || isDNSPort(dst.port) ? (src, dst)
+                : (src.port < 1024 && dst.port >= 1024) || isDNSPort(src.port) ? (dst, src) : (src, dst)
         }
         stats.tcpConnections += 1
-        let reader: AppDispatch.Reader = options.dnsPorts.contains(responder.port) || options.dnsPorts.contains(initiator.port)
+        let reader: AppDispatch.Reader = isDNSPort(responder.port) || isDNSPort(initiator.port)
             ? .dns(DNSOverTCPFramer()) : .sniff
         return ConnectionEntry(conn: TCPConnection(initiator: initiator, responder: responder, origin: origin,
                                                    sawOpening: opening, limits: options.reassembly),
@@ -224,11 +224,19 @@ struct DuplicateDetector {
         // the packet is routed between the two capture points).
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         @inline(__always) func mix(_ x: UInt64) { h = (h ^ x) &* 0x0000_0100_0000_01b3 }
-        mix(UInt64(truncatingIfNeeded: ip.src.hashValue)); mix(UInt64(truncatingIfNeeded: ip.dst.hashValue))
+        func address(_ a: IPAddress) {
+            switch a {
+            case .v4(let x): mix(UInt64(x))
+            case .v6(let hi, let lo): mix(hi); mix(lo)
+            }
+        }
+        address(ip.src); address(ip.dst)
         mix(UInt64(ip.proto)); mix(UInt64(ip.payload.count))
         if ip.version == 4 { mix(UInt64(b.u16(link.payloadOffset + 4))) }
         var i = ip.payload.lowerBound
         let end = min(ip.payload.upperBound, i + 512)
+        // Eight bytes at a time, then the rest one by one.
+        while i + 8 <= end { mix(b.u64(i)); i += 8 }
         while i < end { mix(UInt64(b[i])); i += 1 }
         let iface = Int64(link.interfaceIndex) << 16 | Int64(link.packetType & 0xff)
         var found: Int?

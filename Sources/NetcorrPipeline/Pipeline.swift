@@ -7,6 +7,9 @@ public struct PipelineOptions: Sendable {
     /// Ports whose UDP and TCP payload is DNS.
     public var dnsPorts: Set<UInt16> = [53]
     public var dns = DNSTrackerOptions()
+    /// Build every DNS record (names and data as text) of every message. Only the NDJSON events print them; the
+    /// report needs the header, the question and EDNS, and malformed records are found either way.
+    public var dnsRecords = true
     public var dnsLimits = DNSLimits()
     public var reassembly = ReassemblyLimits()
     public var fragments = FragmentLimits()
@@ -42,10 +45,15 @@ public struct Pipeline {
     var fragments: FragmentReassembler
     var connections: [FlowKey: ConnectionEntry] = [:]
     var dedup = DuplicateDetector()
+    /// `options.dnsPorts` as a bitmap: one load per packet instead of two Set lookups.
+    let dnsPortBits: [UInt64]
 
     public init(linkType: Int32, options: PipelineOptions = .init()) {
         self.linkType = LinkType(rawValue: linkType)
         self.options = options
+        var bits = [UInt64](repeating: 0, count: 1024)
+        for p in options.dnsPorts { bits[Int(p) >> 6] |= 1 << UInt64(p & 63) }
+        dnsPortBits = bits
         dnsTracker = DNSTransactionTracker(options: options.dns)
         fragments = FragmentReassembler(limits: options.fragments)
     }
@@ -109,7 +117,7 @@ public struct Pipeline {
             stats.udp += 1
             let u: UDPHeader
             do { u = try TransportDecoder.udp(b, range) } catch { stats.anomalies.add(error.anomaly, frame: origin.frame); return }
-            guard options.dnsPorts.contains(u.sport) || options.dnsPorts.contains(u.dport) else { return }
+            guard isDNSPort(u.sport) || isDNSPort(u.dport) else { return }
             dnsMessage(b.extracting(u.payload), src: Endpoint(ip.src, u.sport), dst: Endpoint(ip.dst, u.dport),
                        transport: .udp, origin: origin, duplicateOf: duplicateOf, sink: &sink)
         case 6:
@@ -136,7 +144,7 @@ public struct Pipeline {
             var dnsID: UInt16?
             let sport = b.u16(p), dport = b.u16(p + 2)
             if inner.proto == 17, inner.payload.count >= 10,
-               options.dnsPorts.contains(sport) || options.dnsPorts.contains(dport) {
+               isDNSPort(sport) || isDNSPort(dport) {
                 dnsID = b.u16(p + 8)
             }
             let e = ICMPErrorEvent(frame: origin.frame, ts: origin.ts, reporter: ip.src, v6: h.v6, type: h.type, code: h.code,
@@ -152,7 +160,7 @@ public struct Pipeline {
     mutating func dnsMessage<S: EventSink>(_ payload: Span<UInt8>, src: Endpoint, dst: Endpoint, transport: Transport,
                                            origin: SegmentOrigin, duplicateOf: Int?, sink: inout S) {
         let m: DNSMessage
-        do { m = try DNSParser.decode(payload, limits: options.dnsLimits) } catch {
+        do { m = try DNSParser.decode(payload, limits: options.dnsLimits, records: options.dnsRecords) } catch {
             stats.anomalies.add(error.anomaly, frame: origin.frame)
             stats.dnsMalformed += 1
             return
@@ -167,6 +175,8 @@ public struct Pipeline {
         if sink.wantsDNSMessages { sink.dns(e) }
         dnsTracker.message(e) { sink.dnsTransaction($0) }
     }
+
+    @inline(__always) func isDNSPort(_ p: UInt16) -> Bool { dnsPortBits[Int(p) >> 6] & (1 << UInt64(p & 63)) != 0 }
 
     /// Time passes without packets (live capture): settle DNS queries whose timeout ran out by `now`.
     public mutating func advance<S: EventSink>(to now: Timestamp, sink: inout S) {

@@ -49,9 +49,17 @@ public struct DNSSummary {
 
     public mutating func add(_ t: DNSTransaction) {
         total += 1
-        var key = Key(qname: t.qname.lowercased(), server: t.server)
-        if rows[key] == nil && rows.count >= maxKeys { key = Key(qname: "(other names)", server: t.server) }
-        var r = rows[key] ?? Row()
+        var key = Key(qname: asciiLowercased(t.qname), server: t.server)
+        if rows.count >= maxKeys && rows.index(forKey: key) == nil { key = Key(qname: "(other names)", server: t.server) }
+        // In place: a copy out and back would copy the row's RTT reservoir on every transaction.
+        Self.update(&rows[key, default: Row()], t, reservoir: reservoir)
+        if Self.isFailure(t) {
+            failedCount += 1
+            if failed.count < maxFailedKept { failed.append(t) }
+        }
+    }
+
+    static func update(_ r: inout Row, _ t: DNSTransaction, reservoir: Int) {
         r.queries += 1
         if t.attempt > 1 { r.retries += 1 }
         if t.truncated { r.truncated += 1 }
@@ -74,10 +82,11 @@ public struct DNSSummary {
                 }
             }
         }
-        rows[key] = r
-        if Self.isFailure(t) {
-            failedCount += 1
-            if failed.count < maxFailedKept { failed.append(t) }
-        }
     }
+}
+
+/// `s.lowercased()`, without a new string when there is nothing to lower (the usual case for DNS names).
+func asciiLowercased(_ s: String) -> String {
+    for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
+    return s
 }

@@ -25,8 +25,8 @@ public struct JSONWriter {
         needsComma = false
     }
 
-    public mutating func field(_ k: String, _ v: Int) { key(k); raw(String(v)) }
-    public mutating func field(_ k: String, _ v: Int?) { key(k); if let v { raw(String(v)) } else { raw("null") } }
+    public mutating func field(_ k: String, _ v: Int) { key(k); int(v) }
+    public mutating func field(_ k: String, _ v: Int?) { key(k); if let v { int(v) } else { raw("null") } }
     public mutating func field(_ k: String, _ v: Bool) { key(k); raw(v ? "true" : "false") }
     public mutating func field(_ k: String, _ v: String) { key(k); value(v) }
     public mutating func field(_ k: String, _ v: String?) { key(k); if let v { value(v) } else { raw("null") } }
@@ -40,7 +40,7 @@ public struct JSONWriter {
     }
     public mutating func field(_ k: String, _ v: [Int]) {
         beginArray(k)
-        for s in v { comma(); raw(String(s)); needsComma = true }
+        for s in v { comma(); int(s) }
         endArray()
     }
 
@@ -48,8 +48,35 @@ public struct JSONWriter {
 
     mutating func raw(_ s: String) { buffer.append(contentsOf: s.utf8); needsComma = true }
 
+    /// Decimal digits straight into the buffer (what `String(v)` would give, without the string).
+    mutating func int(_ v: Int) {
+        if v < 0 { buffer.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        if m < 10 {
+            buffer.append(0x30 + UInt8(m))
+        } else {
+            var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: enough for 20 digits
+            var n = 0
+            withUnsafeMutableBytes(of: &tmp) { t in
+                while m > 0 { t[23 - n] = 0x30 + UInt8(m % 10); m /= 10; n += 1 }
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[(24 - n)...]))
+            }
+        }
+        needsComma = true
+    }
+
     mutating func string(_ s: String) {
         buffer.append(UInt8(ascii: "\""))
+        // Fast path: nothing to escape, append the bytes at once.
+        let plain: Bool? = s.utf8.withContiguousStorageIfAvailable { u in
+            for c in u where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
+            buffer.append(contentsOf: u)
+            return true
+        }
+        if plain == true {
+            buffer.append(UInt8(ascii: "\""))
+            return
+        }
         for c in s.utf8 {
             switch c {
             case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5c, 0x22])

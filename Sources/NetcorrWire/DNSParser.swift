@@ -25,7 +25,11 @@ public enum DNSParser {
 
     /// Decodes a whole message. What decodes before a problem is kept and the problem is named in
     /// `malformed`; only a message shorter than its header throws.
-    public static func decode(_ b: Span<UInt8>, limits: DNSLimits = .init()) throws(DecodeError) -> DNSMessage {
+    ///
+    /// With `records: false` the record sections are walked and checked exactly as with `true` (the same
+    /// `malformed`, the same EDNS) but no `DNSRecord` and no text is built: `records` stays empty. The report
+    /// path needs only the header, the question and EDNS; building every record's strings is most of the cost.
+    public static func decode(_ b: Span<UInt8>, limits: DNSLimits = .init(), records: Bool = true) throws(DecodeError) -> DNSMessage {
         let h = try header(b)
         var m = DNSMessage(id: h.id, flags: h.flags, qdcount: h.qdcount, ancount: h.ancount,
                            nscount: h.nscount, arcount: h.arcount)
@@ -42,8 +46,28 @@ public enum DNSParser {
                 off = next + 4
             }
             let total = h.ancount + h.nscount + h.arcount
+            var checked = 0
             for i in 0..<total {   // RFC 1035 §4.1.3
                 let section: DNSRecord.Section = i < h.ancount ? .answer : i < h.ancount + h.nscount ? .authority : .additional
+                if !records {
+                    let next = try skipName(b, at: off, problem: &m.malformedAnomaly)
+                    guard b.count >= next + 10 else { throw DecodeError(.dnsTruncated, at: next) }
+                    let type = b.u16(next)
+                    let rdlen = Int(b.u16(next + 8))
+                    let rd = next + 10
+                    guard b.count >= rd + rdlen else { throw DecodeError(.dnsRecordOverrun, at: next + 8) }
+                    off = rd + rdlen
+                    if type == 41 { m.edns = edns(b, rd: rd, rdlen: rdlen, rclass: b.u16(next + 2), ttl: b.u32(next + 4), malformed: &m.malformed) }
+                    if checked < limits.maxRecords {
+                        checked += 1
+                        do throws(DecodeError) {
+                            try checkRdata(b, type: type, at: rd, length: rdlen, problem: &m.malformedAnomaly)
+                        } catch {
+                            if m.malformed == nil { m.malformed = error.anomaly.rawValue }
+                        }
+                    }
+                    continue
+                }
                 let (name, next) = try readName(b, at: off, problem: &m.malformedAnomaly)
                 guard b.count >= next + 10 else { throw DecodeError(.dnsTruncated, at: next) }
                 let type = DNSType(rawValue: b.u16(next))
@@ -53,21 +77,7 @@ public enum DNSParser {
                 let rd = next + 10
                 guard b.count >= rd + rdlen else { throw DecodeError(.dnsRecordOverrun, at: next + 8) }
                 off = rd + rdlen
-                if type == .opt {   // RFC 6891 §6.1.2
-                    var codes: [UInt16] = []
-                    var o = rd
-                    while o < rd + rdlen {
-                        // Each option: code, length, data, all inside the record's data.
-                        guard o + 4 <= rd + rdlen, o + 4 + Int(b.u16(o + 2)) <= rd + rdlen else {
-                            if m.malformed == nil { m.malformed = Anomaly.dnsBadEDNSOption.rawValue }
-                            break
-                        }
-                        codes.append(b.u16(o))
-                        o += 4 + Int(b.u16(o + 2))
-                    }
-                    m.edns = EDNSInfo(udpSize: rclass, extendedRcodeHigh: UInt8(ttl >> 24), version: UInt8((ttl >> 16) & 0xff),
-                                      dnssecOK: ttl & 0x8000 != 0, optionCodes: codes)
-                }
+                if type == .opt { m.edns = edns(b, rd: rd, rdlen: rdlen, rclass: rclass, ttl: ttl, malformed: &m.malformed) }
                 if m.records.count < limits.maxRecords {
                     var data: String?
                     do throws(DecodeError) {
@@ -84,6 +94,101 @@ public enum DNSParser {
             if m.malformed == nil { m.malformed = error.anomaly.rawValue }
         }
         return m
+    }
+
+    /// RFC 6891 §6.1.2: the OPT pseudo-record.
+    static func edns(_ b: Span<UInt8>, rd: Int, rdlen: Int, rclass: UInt16, ttl: UInt32, malformed: inout String?) -> EDNSInfo {
+        var codes: [UInt16] = []
+        var o = rd
+        while o < rd + rdlen {
+            // Each option: code, length, data, all inside the record's data.
+            guard o + 4 <= rd + rdlen, o + 4 + Int(b.u16(o + 2)) <= rd + rdlen else {
+                if malformed == nil { malformed = Anomaly.dnsBadEDNSOption.rawValue }
+                break
+            }
+            codes.append(b.u16(o))
+            o += 4 + Int(b.u16(o + 2))
+        }
+        return EDNSInfo(udpSize: rclass, extendedRcodeHigh: UInt8(ttl >> 24), version: UInt8((ttl >> 16) & 0xff),
+                        dnssecOK: ttl & 0x8000 != 0, optionCodes: codes)
+    }
+
+    /// The checks of `rdata` without the text: throws and records problems exactly where `rdata` would.
+    static func checkRdata(_ b: Span<UInt8>, type: UInt16, at o: Int, length n: Int, problem: inout Anomaly?) throws(DecodeError) {
+        switch type {
+        case 1:
+            guard n == 4 else { throw DecodeError(.dnsRecordOverrun, at: o) }
+        case 28:
+            guard n == 16 else { throw DecodeError(.dnsRecordOverrun, at: o) }
+        case 2, 5, 12, 39:   // NS, CNAME, PTR, DNAME
+            let end = try skipName(b, at: o, problem: &problem)
+            guard end <= o + n else { throw DecodeError(.dnsRecordOverrun, at: o) }
+        case 15:   // MX
+            guard n >= 3 else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            let end = try skipName(b, at: o + 2, problem: &problem)
+            guard end <= o + n else { throw DecodeError(.dnsRecordOverrun, at: o) }
+        case 33:   // SRV
+            guard n >= 7 else { throw DecodeError(.dnsRecordOverrun, at: o) }
+            let end = try skipName(b, at: o + 6, problem: &problem)
+            guard end <= o + n else { throw DecodeError(.dnsRecordOverrun, at: o) }
+        case 6:   // SOA
+            let e1 = try skipName(b, at: o, problem: &problem)
+            let e2 = try skipName(b, at: e1, problem: &problem)
+            guard e2 + 20 <= o + n else { throw DecodeError(.dnsRecordOverrun, at: o) }
+        case 16:   // TXT
+            var p = o
+            while p < o + n {
+                let l = Int(b.u8(p))
+                guard p + 1 + l <= o + n else { throw DecodeError(.dnsRecordOverrun, at: p) }
+                p += 1 + l
+            }
+        default:
+            return
+        }
+    }
+
+    /// `readName(_:at:problem:)` without building the text: the offset after the name's in-place bytes, the
+    /// same errors and the same `problem`.
+    static func skipName(_ b: Span<UInt8>, at start: Int, problem: inout Anomaly?) throws(DecodeError) -> Int {
+        do throws(DecodeError) {
+            return try skipNameStrict(b, at: start)
+        } catch {
+            guard let end = inPlaceEnd(b, at: start), error.anomaly == .dnsNameTooLong || error.anomaly == .dnsCompressionLoop
+            else { throw error }
+            if problem == nil { problem = error.anomaly }
+            return end
+        }
+    }
+
+    /// `readNameStrict` without the text (the same walk, bounds and errors).
+    static func skipNameStrict(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> Int {
+        var p = start
+        var end = -1
+        var visited = 0
+        var wireLength = 1
+        while true {
+            guard p < b.count else { throw DecodeError(.dnsTruncated, at: p) }
+            let l = Int(b.u8(p))
+            switch l & 0xc0 {
+            case 0xc0:
+                guard p + 1 < b.count else { throw DecodeError(.dnsTruncated, at: p) }
+                let target = (l & 0x3f) << 8 | Int(b.u8(p + 1))
+                if end < 0 { end = p + 2 }
+                visited += 2
+                guard visited <= b.count, target < b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
+                p = target
+            case 0x00:
+                if l == 0 { return end < 0 ? p + 1 : end }
+                guard p + 1 + l <= b.count else { throw DecodeError(.dnsTruncated, at: p) }
+                wireLength += l + 1
+                guard wireLength <= 255 else { throw DecodeError(.dnsNameTooLong, at: p) }
+                visited += l + 1
+                guard visited <= b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
+                p += 1 + l
+            default:
+                throw DecodeError(.dnsBadLabel, at: p)
+            }
+        }
     }
 
     /// Text form of the record data of known types; nil for types kept as type and length only.

@@ -64,7 +64,9 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(2)
         }
         var logReaders = try logs.openReaders()
-        var pipeline = Pipeline(linkType: reader.linkType, options: decode.pipelineOptions())
+        var pipelineOptions = decode.pipelineOptions()
+        pipelineOptions.dnsRecords = events   // only the NDJSON events print every record
+        var pipeline = Pipeline(linkType: reader.linkType, options: pipelineOptions)
         var writer = events ? EventWriter(timestampDigits: reader.timestampDigits, out: Output.write) : nil
         writer?.redactor = WireRedactor(enabled: !report.showSecrets)
         var sink = ReplaySink(writer: writer)
