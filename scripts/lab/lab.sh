@@ -148,6 +148,7 @@ SCENARIOS=(
 	h2-ok-h2c h2-ok-tls h2-goaway h2-rst-stream h2-5xx-h2c h2-5xx-tls h2-ping-timeout h2-flow-control-stall
 	dns-ok-v6 dns-no-response-v6 tcp-refused-v6
 	tcp-retransmission-timeout tcp-zero-window h2-conn-closed h2-settings-timeout h2-grpc-error
+	h2-ok-lossy
 )
 
 # --- DNS
@@ -294,6 +295,20 @@ s_h2_ok_h2c() {
 	log_check 'GET http://app.lab.test:8080/big: 200'
 	pcap_check 2 - 'http2.type==1 && tcp.dstport==8080'
 	pcap_check 1 - 'http2.type==8'
+}
+s_h2_ok_lossy() {
+	DESC="Two h2c GETs of /big (70000 bytes) while the server's namespace drops every 7th segment it sends: retransmissions, segments seen out of order, and success."
+	SERVER=(-mode h2c -listen :8080 -big-size 70000)
+	CLIENT=(-url http://app.lab.test:8080/big -n 2 -interval 200ms -timeout 8s)
+	# No netem here (no sch_netem): a deterministic drop of every 7th data segment of the server (after the
+	# handshake) makes the client's capture see later segments first and the retransmission afterwards.
+	IPT=("$NS_SRV|iptables -A OUTPUT -p tcp --sport 8080 -m length --length 200:65535 -m statistic --mode nth --every 7 --packet 3 -j DROP" "$NS_SRV|iptables -A OUTPUT -p tcp --sport 8080 -j ACCEPT")
+	NOTES="Loss and reordering as a capture point after the loss sees them: tshark flags retransmissions and out-of-order/lost segments, HTTP/2 frames still decode in order, both requests get 200: no finding (a retransmission that recovers is a near-miss)."
+	h2_log_checks
+	log_check 'GET http://app.lab.test:8080/big: 200'
+	pcap_check 1 - 'tcp.analysis.retransmission && tcp.srcport==8080'
+	pcap_check 1 - '(tcp.analysis.out_of_order || tcp.analysis.lost_segment) && tcp.srcport==8080'
+	pcap_check 2 - 'http2.type==1 && tcp.srcport==8080'
 }
 s_h2_ok_tls() {
 	DESC="Three HTTP/2-over-TLS GETs of /ok (self-signed cert, ALPN h2) on one connection; TLS keys in keylog.txt."
