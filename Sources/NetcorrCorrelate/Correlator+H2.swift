@@ -243,6 +243,7 @@ extension Correlator {
             for (e, w) in matchFrames(lines, frames) {
                 if let t = e.ts { out.append((t, w.ts)) }
                 matchedTime[LogRef(file: e.file, line: e.line)] = w.ts
+                matchedFrame[LogRef(file: e.file, line: e.line)] = w.frame
             }
         }
         return out

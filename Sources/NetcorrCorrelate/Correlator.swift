@@ -32,6 +32,9 @@ public struct Analysis: Sendable {
     public var matchedLogLines: Int
     public var logEvents: Int
     public var inferredDNSTimeout: Duration?
+    /// Log lines the correlator tied to a packet by content (a Framer's frame, a new connection's SYN, a frame
+    /// inside a TLS record): line → packet.
+    public var logPackets: [LogRef: Int] = [:]
 }
 
 /// Joins log events and wire events by content first and time second, and classifies what failed.
@@ -47,6 +50,7 @@ public struct Correlator {
     var tlsMatch = TLSFrameMatch()
     /// Log lines tied to a packet, with that packet's time.
     var matchedTime: [LogRef: Timestamp] = [:]
+    var matchedFrame: [LogRef: Int] = [:]
     /// The log's times have one-second precision.
     var coarseLog = false
     var ix = EvidenceIndex()
@@ -95,8 +99,10 @@ public struct Correlator {
             findings[i].packets.sort()
             findings[i].logLines.sort()
         }
-        return Analysis(findings: findings, clock: clockOut, matchedLogLines: matchedLog.count, logEvents: evidence.logs.count,
-                        inferredDNSTimeout: options.dnsTimeout == nil ? inferDNSTimeout() : nil)
+        var a = Analysis(findings: findings, clock: clockOut, matchedLogLines: matchedLog.union(matchedFrame.keys).count,
+                         logEvents: evidence.logs.count, inferredDNSTimeout: options.dnsTimeout == nil ? inferDNSTimeout() : nil)
+        a.logPackets = matchedFrame
+        return a
     }
 
     /// A log event's time on the capture's clock: the time of the packet it was tied to when there is one
@@ -151,6 +157,7 @@ public struct Correlator {
             used[r] = i + 1
             if let ts = e.ts { pairs.append((ts, list[i].firstTS)) }
             matchedTime[LogRef(file: e.file, line: e.line)] = list[i].firstTS
+            matchedFrame[LogRef(file: e.file, line: e.line)] = list[i].firstFrame
         }
         // "dial tcp IP:PORT: connect: connection refused" right after the RST that refused it.
         var refusedTo: [Endpoint: [TCPConnectionEvent]] = [:]
@@ -167,7 +174,7 @@ public struct Correlator {
         pairs += framerPairs()
         tlsMatch = tlsFrameMatches()
         pairs += tlsMatch.pairs
-        for (r, rec) in tlsMatch.recordOf { matchedTime[r] = rec.ts }
+        for (r, rec) in tlsMatch.recordOf { matchedTime[r] = rec.ts; matchedFrame[r] = rec.frame }
         // A lookup error naming its local port: Go gives up on that query one timeout after sending it; an
         // error answer (no such host, server misbehaving) is logged right after the answer arrives.
         var seenLocal: Set<Endpoint> = []

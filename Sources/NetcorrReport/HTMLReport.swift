@@ -603,6 +603,8 @@ extension HTMLReport {
         /// statement nearest in time.
         func logTies() -> [LogRef: Set<Int>] {
             var ties: [LogRef: Set<Int>] = [:]
+            // The correlator's own ties by content come first (exact); the rest below are this page's estimates.
+            for (r, f) in analysis.logPackets { ties[r] = [f] }
             let offset = analysis.clock.estimate?.offset ?? .zero
             var dnsByClient: [Endpoint: [DNSTransaction]] = [:]
             for t in ev.transactions { dnsByClient[t.client, default: []].append(t) }
@@ -620,6 +622,7 @@ extension HTMLReport {
             }
             for e in ev.logs {
                 let ref = LogRef(file: e.file, line: e.line)
+                if ties[ref] != nil { continue }
                 let at = e.ts.map { $0 + offset }
                 if let l = e.local, let list = dnsByClient[l], let t = nearest(list, at, { $0.queryTS }) {
                     ties[ref, default: []].insert(t.queryFrame)
