@@ -73,6 +73,7 @@ extension Correlator {
     /// Log lines about a lookup of `l`: netdns hostLookupOrder and Go's lookup errors naming one of its names
     /// or the local port of one of its queries.
     func logLines(for l: Lookup) -> [LogEvent] {
+        if evidence.logs.isEmpty { return [] }
         var idx: Set<Int> = []
         for c in Set(l.txns.map(\.client)) { for i in ix.logsByLocal[c] ?? [] { idx.insert(i) } }
         // Log lines naming one of the lookup's names (Go names the host as asked, without search suffixes).

@@ -64,7 +64,8 @@ public struct Correlator {
         ix = EvidenceIndex(evidence)
         ix.framers = framerMatches()
         for (id, k) in ix.framers { ix.framersByConn[k, default: []].append(id) }
-        dnsTimeout = options.dnsTimeout ?? inferDNSTimeout() ?? .seconds(5)
+        let inferred = options.dnsTimeout == nil ? inferDNSTimeout() : nil
+        dnsTimeout = options.dnsTimeout ?? inferred ?? .seconds(5)
         // Identity first: pairs that tie log lines to packets fix the clock before time is used.
         collectClockPairs()
         var est = ClockOffsetEstimate.estimate(pairs)
@@ -100,7 +101,7 @@ public struct Correlator {
             findings[i].logLines.sort()
         }
         var a = Analysis(findings: findings, clock: clockOut, matchedLogLines: matchedLog.union(matchedFrame.keys).count,
-                         logEvents: evidence.logs.count, inferredDNSTimeout: options.dnsTimeout == nil ? inferDNSTimeout() : nil)
+                         logEvents: evidence.logs.count, inferredDNSTimeout: inferred)
         a.logPackets = matchedFrame
         return a
     }
@@ -127,13 +128,13 @@ public struct Correlator {
     /// an unanswered attempt and the next attempt is the client's timeout.
     func inferDNSTimeout() -> Duration? {
         var gaps: [Int64] = []
-        var byFrame: [Int: DNSTransaction] = [:]
-        for t in evidence.transactions { byFrame[t.queryFrame] = t }
+        var byFrame: [Int: Int] = [:]
+        for (i, t) in evidence.transactions.enumerated() where ix.retried.contains(t.queryFrame) { byFrame[t.queryFrame] = i }
         for t in evidence.transactions {
             // The previous attempt had no answer when this one was sent: the client's timeout ran out.
-            guard let prev = t.retryOf, let p = byFrame[prev], t.afterTruncation == nil,
-                  p.responseTS == nil || p.responseTS! > t.queryTS || p.outcome == .icmpError else { continue }
-            if p.outcome == .icmpError { continue }
+            guard let prev = t.retryOf, let pi = byFrame[prev], t.afterTruncation == nil else { continue }
+            let p = evidence.transactions[pi]
+            guard p.outcome != .icmpError, p.responseTS == nil || p.responseTS! > t.queryTS else { continue }
             gaps.append((t.queryTS - p.queryTS).nanoseconds)
         }
         guard !gaps.isEmpty else { return nil }
