@@ -143,8 +143,8 @@ final class CaptureSession {
     var childLogIsTemp = false
     var child: ChildRun?
     let start: Timestamp
-    var printed: Set<String> = []
-    var printedDNS: Set<Int> = []
+    let preview = PreviewState()
+    let previewQueue = DispatchQueue(label: "netcorr.capture.preview")
     let liveOut: (String) -> Void
     var lastPreview: Timestamp
     var previewEvery: Duration
@@ -189,6 +189,7 @@ final class CaptureSession {
         start = GoLogRun.now()
         lastPreview = start
         previewEvery = .seconds(c.liveInterval)
+        preview.every = previewEvery
         for f in c.logs.files {
             followers.append(LogFollower(path: f, options: gologOptions))
             logEvents.append([])
@@ -229,8 +230,10 @@ final class CaptureSession {
                     break loop
                 }
             }
+            printPreviewLines()
             if now - lastPreview >= previewEvery { livePreview(now: now) }
         }
+        finishPreview()
         // The end: the command, the packets still in the ring, the log lines not read yet.
         if let ch = child { ch.stop() }
         let left = cmd.count.map { $0 - cap.frame } ?? Int.max
@@ -314,42 +317,79 @@ final class CaptureSession {
         return String(repeating: " ", count: max(0, 9 - v.count)) + v
     }
 
-    /// Ends a copy of everything "now", runs the correlator on it and prints what is certain and new.
+    /// Snapshots everything (value copies: cheap until the loop mutates its own) and hands it to the preview
+    /// thread, so the packet loop never waits for the correlator. One preview at a time.
     func livePreview(now: Timestamp) {
         lastPreview = now
+        if let st = cap.stats() { lastStats = st }
+        guard preview.begin() else { return }
+        let input = PreviewInput(pipeline: pipeline, sink: sink.inner, logs: logEvents, now: now, drops: lastStats.dropped)
+        let me = UncheckedBox(self)
+        previewQueue.async { me.value.runPreview(input) }
+    }
+
+    /// On the preview thread: ends the copy "now", runs the correlator, queues the lines of what is certain and new.
+    func runPreview(_ input: PreviewInput) {
         let t0 = GoLogRun.now()
-        var p = pipeline
-        var s = sink.inner
+        let now = input.now
+        var p = input.pipeline
+        var s = input.sink
         // Queries older than the pipeline's timeout are unanswered now; younger ones end with the capture.
         p.advance(to: now + cmd.decode.pipelineOptions().dns.lateGrace, sink: &s)
         p.finish(sink: &s)
-        for list in logEvents { for e in list { s.evidence.log(e) } }
+        for list in input.logs { for e in list { s.evidence.log(e) } }
         if s.evidence.captureEnd == nil || s.evidence.captureEnd! < now { s.evidence.captureEnd = now }
         var c = Correlator(evidence: s.evidence, options: cmd.decode.correlatorOptions())
         let a = c.run()
         let dnsTimeout = cmd.decode.dnsTimeoutOption.map { Duration.seconds($0) } ?? a.inferredDNSTimeout ?? .seconds(5)
-        if let st = cap.stats() { lastStats = st }
+        var lines: [String] = []
+        preview.lock.lock()
         for f in a.findings {
             let isDNS = f.cause.rawValue.hasPrefix("dns.")
             let last = f.end ?? f.start ?? now
             guard now - last >= (isDNS ? dnsTimeout : .seconds(1)) else { continue }
             let key = findingKey(f)
-            guard !printed.contains(key) else { continue }
-            printed.insert(key)
+            guard !preview.printed.contains(key) else { continue }
+            preview.printed.insert(key)
             var line = "\(rel(f.start)) finding [\(f.layer.rawValue)] \(f.cause): \(f.summary)"
-            if lastStats.dropped > 0 { line += " (computed while \(lastStats.dropped) packets were dropped: evidence may be missing)" }
-            liveOut(line)
+            if input.drops > 0 { line += " (computed while \(input.drops) packets were dropped: evidence may be missing)" }
+            lines.append(line)
         }
         if cmd.verbose {
             for t in s.evidence.transactions where t.outcome == .unanswered && !t.endedByCapture && now - t.queryTS >= dnsTimeout {
-                guard t.queryFrame > 0, !printedDNS.contains(t.queryFrame) else { continue }
-                printedDNS.insert(t.queryFrame)
-                liveOut("\(rel(t.queryTS)) dns  \(t.qtype) \(t.qname) \(t.client) → \(t.server)/\(t.transport): no response within \(dnsTimeout.humanDescription)")
+                guard t.queryFrame > 0, !preview.printedDNS.contains(t.queryFrame) else { continue }
+                preview.printedDNS.insert(t.queryFrame)
+                lines.append("\(rel(t.queryTS)) dns  \(t.qtype) \(t.qname) \(t.client) → \(t.server)/\(t.transport): no response within \(dnsTimeout.humanDescription)")
             }
         }
         // A slow correlation (a big capture) runs less often.
         let took = GoLogRun.now() - t0
-        previewEvery = max(.seconds(cmd.liveInterval), Duration(nanoseconds: took.nanoseconds * 5))
+        preview.every = max(.seconds(cmd.liveInterval), Duration(nanoseconds: took.nanoseconds * 3))
+        preview.lines += lines
+        preview.running = false
+        preview.lock.unlock()
+    }
+
+    /// Prints what the preview thread found (on the loop's thread).
+    func printPreviewLines() {
+        preview.lock.lock()
+        let lines = preview.lines
+        preview.lines.removeAll()
+        previewEvery = preview.every
+        preview.lock.unlock()
+        for l in lines { liveOut(l) }
+    }
+
+    /// Waits for a preview in flight (the end), then prints its lines.
+    func finishPreview() {
+        while true {
+            preview.lock.lock()
+            let r = preview.running
+            preview.lock.unlock()
+            if !r { break }
+            usleep(10_000)
+        }
+        printPreviewLines()
     }
 
     func findingKey(_ f: Finding) -> String {
@@ -362,8 +402,10 @@ final class CaptureSession {
         guard !sink.lines.isEmpty else { return }
         for (ts, text, frame) in sink.lines {
             if let fr = frame {
-                if printedDNS.contains(fr) { continue }
-                printedDNS.insert(fr)
+                preview.lock.lock()
+                let seen = !preview.printedDNS.insert(fr).inserted
+                preview.lock.unlock()
+                if seen { continue }
             }
             liveOut("\(rel(ts)) \(text)")
         }
@@ -481,6 +523,36 @@ final class CaptureSession {
         return (byFrame, total)
     }
 }
+
+/// What the preview thread works on: copies taken on the loop's thread.
+struct PreviewInput: @unchecked Sendable {
+    var pipeline: Pipeline
+    var sink: ReplaySink
+    var logs: [[LogEvent]]
+    var now: Timestamp
+    var drops: Int
+}
+
+/// Shared between the loop and the preview thread, under `lock`.
+final class PreviewState: @unchecked Sendable {
+    let lock = NSLock()
+    var running = false
+    var printed: Set<String> = []
+    var printedDNS: Set<Int> = []
+    var lines: [String] = []
+    var every: Duration = .seconds(1)
+
+    /// Marks a preview as started; false when one is still running.
+    func begin() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if running { return false }
+        running = true
+        return true
+    }
+}
+
+struct UncheckedBox<T>: @unchecked Sendable { let value: T; init(_ v: T) { value = v } }
 
 /// Forwards every event to the replay sink and, with -v, makes one line per DNS transaction and HTTP/2 stream.
 struct LiveSink: EventSink {
