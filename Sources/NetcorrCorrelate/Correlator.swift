@@ -10,6 +10,10 @@ public struct CorrelatorOptions: Sendable {
     public var minSynWait: Duration = .seconds(1)
     /// A flow-control stall shorter than this is normal back-pressure.
     public var minStall: Duration = .seconds(1)
+    /// More findings than this of one cause against one server are folded into one (see `aggregate`).
+    public var aggregateAbove = 20
+    /// Examples kept in a folded finding.
+    public var aggregateExamples = 10
     public init() {}
 }
 
@@ -94,6 +98,7 @@ public struct Correlator {
         h2Rules()
         h2LogRules()
         programStalledRules()
+        aggregate()
         findings.sort { ($0.start ?? Timestamp(nanoseconds: .max)) < ($1.start ?? Timestamp(nanoseconds: .max)) }
         for i in findings.indices {
             findings[i].timeline.sort { ($0.ts ?? Timestamp(nanoseconds: .max)) < ($1.ts ?? Timestamp(nanoseconds: .max)) }

@@ -325,3 +325,25 @@ enum Make {
         #expect(!Make.run(evidence(readsResponse: true)).contains { $0.cause == .h2ProgramStalled })
     }
 }
+
+@Suite struct AggregationTests {
+    func nxdomains(_ n: Int) -> Evidence {
+        var ev = Evidence()
+        ev.transactions = (0..<n).map { i in
+            Make.txn(i + 1, at: Double(i) * 10, name: "name\(i).test", port: UInt16(1000 + i), answeredAt: Double(i) * 10 + 0.001,
+                     rcode: .nxDomain, answers: 0)
+        }
+        return ev
+    }
+
+    @Test func manyOfOneCauseAndServerAreOneFinding() throws {
+        let f = Make.run(nxdomains(25))
+        #expect(f.count == 1)
+        let x = try #require(f.first)
+        #expect(x.cause == .dnsNXDomain && x.summary.hasPrefix("25 failures"))
+        #expect(x.timeline.count == 11)   // 10 examples and the rest counted
+    }
+
+    /// Near-miss: a handful are reported one by one.
+    @Test func aFewStaySeparate() { #expect(Make.run(nxdomains(5)).count == 5) }
+}
