@@ -1,13 +1,14 @@
 import NetcorrCore
 
 /// Bounds on what the correlator keeps (constant memory whatever the capture's size).
+/// Past a cap, events are counted in `Evidence.dropped` and the report says so. Worst case, about 100 MB.
 public struct EvidenceLimits: Sendable {
-    public var maxDNSTransactions = 200_000
-    public var maxDNSResponses = 50_000
-    public var maxTCPConnections = 100_000
-    public var maxH2Connections = 20_000
-    public var maxH2FramesPerConnection = 4096
-    public var maxLogEvents = 500_000
+    public var maxDNSTransactions = 100_000
+    public var maxDNSResponses = 10_000
+    public var maxTCPConnections = 50_000
+    public var maxH2Connections = 5_000
+    public var maxH2FramesPerConnection = 512
+    public var maxLogEvents = 100_000
     public init() {}
 }
 
