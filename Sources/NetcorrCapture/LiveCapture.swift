@@ -10,8 +10,8 @@ import Darwin
 public struct LiveCaptureOptions: Sendable {
     /// Bytes kept of each packet (tcpdump's default).
     public var snaplen = 262_144
-    /// Kernel ring buffer in bytes (libpcap's default is 2 MiB; more survives bursts).
-    public var bufferSize = 8 << 20
+    /// Kernel ring buffer in bytes (libpcap's default is 2 MiB; more survives bursts. In immediate mode libpcap uses TPACKET_V2, whose slots are min(snaplen, MTU) bytes each).
+    public var bufferSize = 32 << 20
     /// Off unless asked: netcorr wants this host's own traffic.
     public var promiscuous = false
     /// Deliver every packet as it arrives (TPACKET_V3 otherwise holds packets until a block fills or times out).
