@@ -268,6 +268,12 @@ final class CaptureSession {
         }
         if childLogIsTemp, let l = childLog { unlink(l) }
 
+        if let path = cmd.report.html {
+            let page = HTMLReport.render(analysis: analysis, evidence: final.evidence, captureName: "capture on \(iface)",
+                                         digits: cap.nanoseconds ? 9 : 6, redact: !cmd.report.showSecrets,
+                                         dnsTimeout: cmd.decode.dnsTimeoutOption.map { .seconds($0) })
+            if let err = HTMLReport.write(page, to: path) { Output.error("--html \(path): \(err)"); status = 2 }
+        }
         var stats = ReportText.stats(pipeline)
         stats += [("dropped_kernel", capStats.droppedByKernel), ("dropped_interface", capStats.droppedByInterface)]
         if let ch = child { stats.append(("command_exit_status", Int(ch.status))) }

@@ -77,7 +77,8 @@ import Glibc
         exec 3<>/dev/udp/127.0.0.1/53; printf '\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x07example\\x03com\\x00\\x00\\x01\\x00\\x01' >&3; \
         echo 'go package net: hostLookupOrder(example.com) = files,dns' >&2; sleep 0.3; echo done
         """
-        let r = try CLI.run(["capture", "-i", "lo", "--format", "json", "--linger", "0.3", "-w", out, "udp port 53 or icmp",
+        let html = dir.appendingPathComponent("lo.html").path
+        let r = try CLI.run(["capture", "-i", "lo", "--format", "json", "--linger", "0.3", "-w", out, "--html", html, "udp port 53 or icmp",
                              "--", "bash", "-c", script])
         #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
         let live = try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -85,6 +86,8 @@ import Glibc
         #expect(stats["dropped_kernel"] as? Int == 0)
         #expect(FileManager.default.fileExists(atPath: out + ".log"))
         #expect(!FileManager.default.fileExists(atPath: out + ".spool"))
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("netcorr-data") && page.contains("capture on lo"))
         let packets = try #require(stats["packets"] as? Int)
         let reader = try PcapFileReader(path: out)
         var n = 0
