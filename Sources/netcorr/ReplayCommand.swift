@@ -101,35 +101,10 @@ struct ReplayCommand: ParsableCommand {
         if !analysis.findings.isEmpty { throw ExitCode(1) }
     }
 
-    func statsList(_ p: Pipeline) -> [(String, Int)] {
-        let s = p.stats
-        return [("packets", s.packets), ("bytes", s.bytes), ("dns_messages", s.dnsMessages), ("dns_malformed", s.dnsMalformed),
-                ("tcp_connections", s.tcpConnections), ("duplicates", s.duplicates), ("snaplen_truncated", s.snaplenTruncated),
-                ("anomalies", s.anomalies.total)]
-    }
+    func statsList(_ p: Pipeline) -> [(String, Int)] { ReportText.stats(p) }
 
     func render(pipeline: Pipeline, sink: ReplaySink, reader: PcapFileReader) -> String {
-        let s = pipeline.stats
-        var out = "\(file): \(s.packets) packets"
-        if let a = s.firstTS, let b = s.lastTS { out += " over " + (b - a).humanDescription }
-        out += ", link type \(reader.linkType)"
-        if s.duplicates > 0 { out += ", \(s.duplicates) duplicate copies (-i any)" }
-        out += "\n"
-        out += "  IPv4 \(s.ipv4), IPv6 \(s.ipv6), UDP \(s.udp), TCP \(s.tcp), ICMP \(s.icmp); \(s.dnsMessages) DNS messages, \(s.tcpConnections) TCP connections\n"
-        if s.snaplenTruncated > 0 { out += "  \(s.snaplenTruncated) packets cut short by the snapshot length\n" }
-        let um = pipeline.unmatchedDNSResponses
-        if um.count > 0 {
-            out += "  \(um.count) DNS responses matched no query (frames \(um.frames.prefix(8).map(String.init).joined(separator: ", ")))\n"
-        }
-        if s.anomalies.total > 0 {
-            out += "  not as expected: " + s.anomalies.sorted.map { a, n in
-                "\(a) ×\(n) (#" + (s.anomalies.firstFrames[a] ?? []).map(String.init).joined(separator: ", #") + ")"
-            }.joined(separator: "; ") + "\n"
-        }
-        out += "\n" + sink.dns.render(relativeTo: s.firstTS)
-        let conns = ConnectionsText.render(sink.evidence, relativeTo: s.firstTS)
-        if !conns.isEmpty { out += "\n" + conns }
-        return out
+        ReportText.summary(name: file, linkType: reader.linkType, pipeline: pipeline, sink: sink)
     }
 }
 
