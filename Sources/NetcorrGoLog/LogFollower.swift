@@ -16,30 +16,23 @@ import Darwin
 /// across a rotation.
 public struct LogFollower {
     public let path: String
-    public private(set) var stats = GoLogStats()
+    public var stats: GoLogStats { lines.stats }
     /// Times the file was replaced or truncated.
     public private(set) var rotations = 0
     public private(set) var error: GoLogError?
-    private var parser: GoLogLineParser
+    private var lines: LineHandler
     private var fd: Int32 = -1
     private var inode: ino_t = 0
     private var device: dev_t = 0
     private var offset: Int = 0
     private var pending: [UInt8] = []
     private var pendingOversized = false
-    private var partial: [UInt8] = []
-    private var lastTs: Timestamp?
-    private var held: [LogEvent] = []
-    private var out: [LogEvent] = []
-    private var lineNumber = 0
     private var linesInFile = 0
-    private let emitUnknown: Bool
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     public init(path: String, options: GoLogOptions = GoLogOptions()) {
         self.path = path
-        self.parser = GoLogLineParser(options: options)
-        self.emitUnknown = options.includeUnknown
+        self.lines = LineHandler(path: path, options: options)
     }
 
     /// Whether the file is open (it may not exist yet).
@@ -50,8 +43,8 @@ public struct LogFollower {
         checkRotation()
         if fd < 0 { openFile() }
         if fd >= 0 { readNew() }
-        let r = out
-        out.removeAll(keepingCapacity: true)
+        let r = lines.out
+        lines.out.removeAll(keepingCapacity: true)
         return r
     }
 
@@ -59,13 +52,10 @@ public struct LogFollower {
     public mutating func finish() -> [LogEvent] {
         var r = poll()
         if !pending.isEmpty || pendingOversized { flushPendingLine() }
-        if !held.isEmpty {
-            for var e in held { e.tsSource = .none; emit(e) }
-            held.removeAll()
-        }
+        lines.releaseHeld()
         if fd >= 0 { close(fd); fd = -1 }
-        r += out
-        out.removeAll()
+        r += lines.out
+        lines.out.removeAll()
         return r
     }
 
@@ -118,11 +108,11 @@ public struct LogFollower {
                 return
             }
             if n == 0 { return }
-            stats.bytes += n
+            lines.stats.bytes += n
             offset += n
             let chunk = buffer[0..<n]
             var start = chunk.startIndex
-            let cap = parser.options.maxLineBytes
+            let cap = lines.parser.options.maxLineBytes
             while let nl = chunk[start...].firstIndex(of: 10) {
                 append(chunk[start..<nl], cap)
                 flushPendingLine()
@@ -144,86 +134,11 @@ public struct LogFollower {
     }
 
     private mutating func flushPendingLine() {
-        if pendingOversized { stats.oversizedLines += 1 }
+        if pendingOversized { lines.stats.oversizedLines += 1 }
         let l = pending
         pending.removeAll(keepingCapacity: true)
         pendingOversized = false
-        l.withUnsafeBufferPointer { handle($0) }
-    }
-
-    private mutating func handle(_ raw: UnsafeBufferPointer<UInt8>) {
-        lineNumber += 1
         linesInFile += 1
-        stats.lines += 1
-        var p = raw
-        while p.count > 0, p[p.count - 1] == 13 { p = p.sub(0, p.count - 1) }
-        if p.count == 0 { stats.emptyLines += 1; return }
-        if linesInFile == 1, p.hasPrefix(followerRunHeader) {
-            if parser.options.stampedByRun == nil { parser.runStamped = true }
-            return
-        }
-        if !isPlainASCII(p) && String(validating: p, as: UTF8.self) == nil { stats.invalidUTF8Lines += 1 }
-        let pre = parser.splitPrefix(p)
-        if pre.cri && pre.partial {
-            stats.partialFragments += 1
-            let m = p.from(pre.messageStart)
-            let room = parser.options.maxLineBytes - partial.count
-            if room > 0 { partial.append(contentsOf: m.sub(0, room)) }
-            return
-        }
-        var ev: LogEvent
-        if let jm = pre.jsonMessage {
-            ev = jm.withUnsafeBufferPointer { parser.classify(message: $0, file: path, line: lineNumber) }
-        } else if pre.cri && !partial.isEmpty {
-            let room = parser.options.maxLineBytes - partial.count
-            if room > 0 { partial.append(contentsOf: p.from(pre.messageStart).sub(0, room)) }
-            let joined = partial
-            partial.removeAll(keepingCapacity: true)
-            ev = joined.withUnsafeBufferPointer { jb in
-                let inner = parser.splitPrefix(jb)
-                if let jm = inner.jsonMessage {
-                    return jm.withUnsafeBufferPointer { parser.classify(message: $0, file: path, line: lineNumber) }
-                }
-                return parser.classify(message: jb.from(inner.messageStart), file: path, line: lineNumber)
-            }
-        } else {
-            ev = parser.classify(message: p.from(pre.messageStart), file: path, line: lineNumber)
-        }
-        ev.ts = pre.ts
-        ev.tsSource = pre.source
-        ev.stream = pre.stream
-        let keep = ev.kind != .unknown || emitUnknown
-        if ev.kind == .unknown { stats.unknownLines += 1 }
-        if let ts = ev.ts {
-            lastTs = ts
-            if !held.isEmpty {
-                for var h in held { h.ts = ts; h.tsSource = .interpolated; emit(h) }
-                held.removeAll()
-            }
-            if keep { emit(ev) }
-        } else if keep {
-            if let lastTs {
-                ev.ts = lastTs; ev.tsSource = .interpolated
-                emit(ev)
-            } else if held.count < parser.options.maxHeldLines {
-                held.append(ev)
-            } else {
-                emit(ev)
-            }
-        }
-    }
-
-    private mutating func emit(_ e: LogEvent) {
-        stats.events += 1
-        switch e.tsSource {
-        case .prefix, .run: stats.timestamped += 1
-        case .interpolated: stats.interpolated += 1
-        case .none: stats.untimed += 1
-        }
-        stats.kinds[e.kind, default: 0] += 1
-        if let k = e.errorKind { stats.errorKinds[k, default: 0] += 1 }
-        out.append(e)
+        l.withUnsafeBufferPointer { lines.handle($0, firstOfFile: linesInFile == 1) }
     }
 }
-
-private let followerRunHeader = Array(goLogRunHeader.utf8)
