@@ -7,7 +7,11 @@ public struct EvidenceLimits: Sendable {
     public var maxDNSResponses = 10_000
     public var maxTCPConnections = 50_000
     public var maxH2Connections = 5_000
-    public var maxH2FramesPerConnection = 512
+    /// HTTP/2 connections kept whatever they show; past it only those with a problem.
+    public var maxH2ConnectionsInFull = 500
+    public var maxH2FramesPerConnection = 128
+    /// Frame records kept over all connections (the log's frames are matched on the first ones).
+    public var maxH2FramesTotal = 200_000
     public var maxLogEvents = 100_000
     public init() {}
 }
@@ -54,11 +58,14 @@ public struct Evidence: EventSink {
     public var tcp: [TCPConnectionEvent] = []
     public var h2: [HTTP2ConnectionSummary] = []
     public var h2Frames: [FlowKey: [FrameRecord]] = [:]
+    var h2FrameCount = 0
     public var tls: [TLSEvent] = []
     public var logs: [LogEvent] = []
     /// Neighbor lookups (ARP / ND) per target address.
     public var neighbors: [IPAddress: NeighborLookups] = [:]
     public var dropped = 0
+    /// Healthy HTTP/2 connections not kept past `maxH2ConnectionsInFull`.
+    public var healthyH2Dropped = 0
     public var captureStart: Timestamp?
     public var captureEnd: Timestamp?
     /// Whether any log was given (rules then say "the log shows" or "no log line").
@@ -95,15 +102,31 @@ public struct Evidence: EventSink {
         seen(e.ts)
         let k = FlowKey(e.src, e.dst, .tcp)
         if h2Frames[k] == nil && h2Frames.count >= limits.maxH2Connections { dropped += 1; return }
-        var list = h2Frames[k, default: []]
-        guard list.count < limits.maxH2FramesPerConnection else { return }
-        list.append(FrameRecord(frame: e.frame, ts: e.ts, direction: e.direction, type: e.type.rawValue, flags: e.flags,
-                                stream: e.stream, length: e.length))
-        h2Frames[k] = list
+        guard h2FrameCount < limits.maxH2FramesTotal, (h2Frames[k]?.count ?? 0) < limits.maxH2FramesPerConnection else { return }
+        h2FrameCount += 1
+        h2Frames[k, default: []].append(FrameRecord(frame: e.frame, ts: e.ts, direction: e.direction, type: e.type.rawValue,
+                                                    flags: e.flags, stream: e.stream, length: e.length))
     }
     public mutating func h2Connection(_ s: HTTP2ConnectionSummary) {
+        // Past the first `maxH2ConnectionsInFull`, only connections with something the rules look at are kept
+        // (memory stays flat on a capture of thousands of healthy connections).
         guard h2.count < limits.maxH2Connections else { dropped += 1; return }
+        if h2.count >= limits.maxH2ConnectionsInFull && !Self.mayMatter(s) { healthyH2Dropped += 1; return }
         h2.append(s)
+    }
+
+    /// A GOAWAY, a reset or failed or unfinished stream, an unanswered PING or SETTINGS, a stall.
+    static func mayMatter(_ s: HTTP2ConnectionSummary) -> Bool {
+        if !s.goaways.isEmpty || !s.stalls.isEmpty { return true }
+        if s.pings.contains(where: { $0.ackTs == nil }) || s.settings.contains(where: { $0.ackTs == nil }) { return true }
+        return s.streams.contains { st in
+            if let x = st.status, x >= 500 { return true }
+            if let g = st.grpcStatus, g != 0 { return true }
+            switch st.endedBy {
+            case .endStream: return false
+            default: return true
+            }
+        }
     }
     public mutating func neighbor(_ e: NeighborEvent) {
         seen(e.ts)

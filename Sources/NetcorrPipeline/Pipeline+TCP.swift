@@ -148,7 +148,12 @@ extension Pipeline {
             entry.conn.segment(t, direction: d, payload: raw, origin: origin, sink: &entry.app)
         }
         drainApp(&entry.app, sink: &sink)
+        let closedNow = entry.conn.isClosed
+        if closedNow, case .h2 = entry.app.reader { finishApp(&entry, sink: &sink) }
+        if closedNow, case .tls = entry.app.reader { finishApp(&entry, sink: &sink) }
         connections[key] = entry
+        if closedNow { closing.append((key, origin.ts)) }
+        sweepClosed(now: origin.ts, sink: &sink)
     }
 
     mutating func newConnection(_ t: TCPHeader, src: Endpoint, dst: Endpoint, origin: SegmentOrigin) -> ConnectionEntry {
@@ -191,17 +196,40 @@ extension Pipeline {
         }
     }
 
+    /// Reports and forgets connections that closed and stayed quiet for `closedLinger`.
+    mutating func sweepClosed<S: EventSink>(now: Timestamp, sink: inout S) {
+        while closingHead < closing.count, now - closing[closingHead].ts > options.closedLinger {
+            let k = closing[closingHead].key
+            closingHead += 1
+            if let e = connections[k], e.conn.isClosed, now - e.conn.lastTS > options.closedLinger {
+                closeConnection(k, sink: &sink)
+            }
+        }
+        if closingHead > 4096 && closingHead * 2 > closing.count {
+            closing.removeFirst(closingHead)
+            closingHead = 0
+        }
+    }
+
     mutating func closeConnection<S: EventSink>(_ key: FlowKey, sink: inout S) {
         guard var e = connections.removeValue(forKey: key) else { return }
+        finishApp(&e, sink: &sink)
+        sink.tcp(e.conn.event)
+    }
+
+    /// The connection's byte streams are over: deliver what waits, settle the application reader (its HTTP/2
+    /// summary, its TLS description) and free it. The small TCP record may stay a while for late packets.
+    mutating func finishApp<S: EventSink>(_ e: inout ConnectionEntry, sink: inout S) {
         e.conn.flush(sink: &e.app)
         drainApp(&e.app, sink: &sink)
-        sink.tcp(e.conn.event)
         if case .tls(var t) = e.app.reader { sink.tls(t.finish(at: e.conn.lastTS)) }
         if case .h2(var d) = e.app.reader {
             let summary = d.finish(at: e.conn.lastTS) { e.app.h2Out.append($0) }
             drainApp(&e.app, sink: &sink)
             if summary.start != .none { sink.h2Connection(summary) }
         }
+        if case .dns = e.app.reader { return }
+        e.app.reader = .none
     }
 
     mutating func evictIdle<S: EventSink>(sink: inout S) {

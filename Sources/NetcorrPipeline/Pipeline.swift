@@ -15,6 +15,9 @@ public struct PipelineOptions: Sendable {
     public var fragments = FragmentLimits()
     /// TCP connections tracked at once; past it the longest-idle are reported and dropped.
     public var maxConnections = 200_000
+    /// A connection closed (FINs both ways, or a RST) and quiet this long is reported and forgotten, so memory
+    /// follows the live connections, not the file. Late packets of a forgotten connection start a new record.
+    public var closedLinger: Duration = .seconds(60)
     /// Two captures of one packet (on two interfaces with `-i any`) closer than this are one packet.
     public var duplicateWindow: Duration = .milliseconds(10)
     public init() {}
@@ -44,6 +47,9 @@ public struct Pipeline {
     var dnsTracker: DNSTransactionTracker
     var fragments: FragmentReassembler
     var connections: [FlowKey: ConnectionEntry] = [:]
+    /// Connections seen closed, oldest first, to report and forget once they have been quiet `closedLinger`.
+    var closing: [(key: FlowKey, ts: Timestamp)] = []
+    var closingHead = 0
     var dedup = DuplicateDetector()
     /// `options.dnsPorts` as a bitmap: one load per packet instead of two Set lookups.
     let dnsPortBits: [UInt64]
