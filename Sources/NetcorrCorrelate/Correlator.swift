@@ -181,19 +181,7 @@ public struct Correlator {
         tlsMatch = tlsFrameMatches()
         pairs += tlsMatch.pairs
         for (r, rec) in tlsMatch.recordOf { matchedTime[r] = rec.ts; matchedFrame[r] = rec.frame }
-        // A lookup error naming its local port: Go gives up on that query one timeout after sending it; an
-        // error answer (no such host, server misbehaving) is logged right after the answer arrives.
-        var seenLocal: Set<Endpoint> = []
-        for e in evidence.logs {
-            guard let k = e.errorKind, k.rawValue.hasPrefix("dns."), let local = e.local, let ts = e.ts,
-                  !seenLocal.contains(local) else { continue }
-            seenLocal.insert(local)
-            guard let t = evidence.transactions.last(where: { $0.client == local }) else { continue }
-            if k == .dnsTimeout, t.outcome == .unanswered {
-                pairs.append((ts, t.queryTS + dnsTimeout))
-            } else if let r = t.responseTS, k != .dnsTimeout {
-                pairs.append((ts, r))
-            }
-        }
+        // Lookup errors are not used for the clock: Go logs them when the whole lookup ends (every name of the
+        // search list, every attempt), not when the query whose port they name timed out.
     }
 }

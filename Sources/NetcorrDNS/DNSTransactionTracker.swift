@@ -31,6 +31,8 @@ public struct DNSTransactionTracker {
 
     public let options: DNSTrackerOptions
     var open: [Int: DNSTransaction] = [:]
+    /// Query frames the client itself re-sent (it gave up on them: they did not end with the capture).
+    var superseded: Set<Int> = []
     var byKey: [Key: [Int]] = [:]
     var order: Deque<Int> = []
     var nextSlot = 0
@@ -59,6 +61,7 @@ public struct DNSTransactionTracker {
                 } else if !last.settledOK {
                     t.attempt = last.attempt + 1
                     t.retryOf = last.frame
+                    superseded.insert(last.frame)
                 }
             }
             lastAttempt[qk] = LastAttempt(frame: e.frame, ts: e.ts, attempt: t.attempt, settledOK: false, tcFrame: nil)
@@ -135,7 +138,7 @@ public struct DNSTransactionTracker {
     public mutating func finish(at end: Timestamp, emit: (DNSTransaction) -> Void) {
         while let slot = order.popFirst() {
             guard let t = open[slot] else { continue }
-            settleUnanswered(slot, emit: emit, endedByCapture: end - t.queryTS < options.timeout)
+            settleUnanswered(slot, emit: emit, endedByCapture: end - t.queryTS < options.timeout && !superseded.contains(t.queryFrame))
         }
     }
 
@@ -143,6 +146,7 @@ public struct DNSTransactionTracker {
 
     mutating func settleUnanswered(_ slot: Int, emit: (DNSTransaction) -> Void, endedByCapture: Bool) {
         guard var t = open.removeValue(forKey: slot) else { return }
+        superseded.remove(t.queryFrame)
         let key = Key(client: t.client, server: t.server, transport: t.transport, id: t.id)
         if var s = byKey[key] {
             s.removeAll { $0 == slot }
