@@ -36,7 +36,7 @@ import Testing
         return path
     }
 
-    func findings(_ s: String, _ v: LogVariant) throws -> (status: Int32, found: [(cause: String, layer: String)]) {
+    func findings(_ s: String, _ v: LogVariant) throws -> (status: Int32, found: [(cause: String, layer: String)], clock: [String: Any]) {
         var args = ["replay", CLI.capture(s), "--format", "json"]
         var cleanup: String?
         switch v {
@@ -49,7 +49,7 @@ import Testing
         let r = try CLI.run(args)
         let json = try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(s) \(v): \(r.stderr)")
         let list = try #require(json["findings"] as? [[String: Any]])
-        return (r.status, list.map { ($0["cause"] as! String, $0["layer"] as! String) })
+        return (r.status, list.map { ($0["cause"] as! String, $0["layer"] as! String) }, json["clock"] as? [String: Any] ?? [:])
     }
 
     @Test(arguments: scenarios)
@@ -57,7 +57,11 @@ import Testing
         let exp = try expected(s)
         for v in LogVariant.allCases {
             if v == .none && exp.wire_shows_it == false { continue }
-            let (status, found) = try findings(s, v)
+            let (status, found, clock) = try findings(s, v)
+            // The lab's log and capture share the host's clock: an estimated offset must be near zero.
+            if (v == .raw || v == .cri), clock["method"] as? String == "pairs", let off = clock["offset"] as? Double {
+                #expect(abs(off) < 0.05, "\(s) (\(v) log): clock offset \(off) s on one host's clock")
+            }
             for f in exp.findings {
                 #expect(found.contains { $0.cause == f.cause && $0.layer == f.layer },
                         "\(s) (\(v) log): expected \(f.cause)/\(f.layer), found \(found)")
