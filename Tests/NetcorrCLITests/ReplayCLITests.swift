@@ -97,10 +97,10 @@ import Testing
     }
 }
 
-/// HTTP/2 through loss: the lab's h2-ok-lossy drops every 7th data segment of the server before the client's
-/// capture point, so the capture has lost segments, retransmissions and data seen out of order. The frames
-/// netcorr decodes through its reassembly must be tshark's, in order, per direction; and a loss that TCP
-/// recovered from is not a finding.
+/// HTTP/2 through loss: the lab's h2-ok-lossy drops every 6th large server segment in the client's namespace
+/// after the capture point, so the capture holds each dropped segment and, later, its retransmission (with the
+/// client's SACKed duplicate ACKs between). The frames netcorr decodes through its reassembly must be tshark's, in
+/// order, per direction; and a loss that TCP recovered from is not a finding.
 @Suite struct LossyReplayTests {
     func tsharkFrames(_ s: String, _ tshark: String) throws -> [String: [String]] {
         let t = try CLI.run(["-r", CLI.capture(s), "-n", "-o", "tcp.desegment_tcp_streams:TRUE", "-Y", "http2",

@@ -297,17 +297,18 @@ s_h2_ok_h2c() {
 	pcap_check 1 - 'http2.type==8'
 }
 s_h2_ok_lossy() {
-	DESC="Two h2c GETs of /big (70000 bytes) while the server's namespace drops every 7th segment it sends: retransmissions, segments seen out of order, and success."
+	DESC="Two h2c GETs of /big (70000 bytes) while the client's namespace drops every 6th data segment from the server after the capture point: retransmissions, duplicate ACKs with SACK, and success."
 	SERVER=(-mode h2c -listen :8080 -big-size 70000)
 	CLIENT=(-url http://app.lab.test:8080/big -n 2 -interval 200ms -timeout 8s)
-	# No netem here (no sch_netem): a deterministic drop of every 7th data segment of the server (after the
-	# handshake) makes the client's capture see later segments first and the retransmission afterwards.
-	IPT=("$NS_SRV|iptables -A OUTPUT -p tcp --sport 8080 -m length --length 200:65535 -m statistic --mode nth --every 7 --packet 3 -j DROP" "$NS_SRV|iptables -A OUTPUT -p tcp --sport 8080 -j ACCEPT")
-	NOTES="Loss and reordering as a capture point after the loss sees them: tshark flags retransmissions and out-of-order/lost segments, HTTP/2 frames still decode in order, both requests get 200: no finding (a retransmission that recovers is a near-miss)."
+	# No netem here (no sch_netem). Drops in the server's OUTPUT chain do not see GSO-sized skbs reliably; the
+	# client's INPUT chain (after tcpdump's capture point) sees every segment: the capture holds the segment, the
+	# client never takes it, the server retransmits it after the client's SACKed duplicate ACKs.
+	IPT=("$NS_CLI|iptables -A INPUT -p tcp --sport 8080 --tcp-flags SYN,FIN,RST NONE -m length --length 1000:65535 -m statistic --mode nth --every 6 --packet 5 -j DROP")
+	NOTES="Loss as seen from the client's capture point: tshark flags the server's retransmissions and the client's duplicate ACKs; HTTP/2 frames still decode in order, both requests get 200: no finding (a retransmission that recovers is a near-miss)."
 	h2_log_checks
 	log_check 'GET http://app.lab.test:8080/big: 200'
 	pcap_check 1 - 'tcp.analysis.retransmission && tcp.srcport==8080'
-	pcap_check 1 - '(tcp.analysis.out_of_order || tcp.analysis.lost_segment) && tcp.srcport==8080'
+	pcap_check 1 - 'tcp.analysis.duplicate_ack && tcp.dstport==8080'
 	pcap_check 2 - 'http2.type==1 && tcp.srcport==8080'
 }
 s_h2_ok_tls() {
