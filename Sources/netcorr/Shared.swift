@@ -19,7 +19,7 @@ enum ReportText {
         let s = pipeline.stats
         var out = "\(name): \(s.packets) packets"
         if let a = s.firstTS, let b = s.lastTS { out += " over " + (b - a).humanDescription }
-        out += ", link type \(linkType)"
+        out += ", link type \(pipeline.linkType) (\(linkType))"
         if s.duplicates > 0 { out += ", \(s.duplicates) duplicate copies (-i any)" }
         out += "\n"
         out += "  IPv4 \(s.ipv4), IPv6 \(s.ipv6), UDP \(s.udp), TCP \(s.tcp), ICMP \(s.icmp); \(s.dnsMessages) DNS messages, \(s.tcpConnections) TCP connections\n"
