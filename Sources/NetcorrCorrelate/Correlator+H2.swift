@@ -172,23 +172,15 @@ extension Correlator {
     /// Framer pointer → the TCP connection whose frames its log lines match in order. A framer created after
     /// "Transport creating client conn 0x… to IP:PORT" is matched only against connections to IP:PORT.
     func framerMatches() -> [UInt64: FlowKey] {
-        var byFramer: [UInt64: [LogEvent]] = [:]
-        var remote: [UInt64: Endpoint] = [:]
-        var pending: Endpoint?
-        for e in evidence.logs {
-            if e.kind == .h2ConnNew { pending = e.remote; continue }
-            guard e.kind == .h2Frame, let id = e.connID, e.frame != nil, e.direction != nil else { continue }
-            if byFramer[id] == nil, let p = pending { remote[id] = p; pending = nil }
-            if byFramer[id, default: []].count < 64 { byFramer[id, default: []].append(e) }
-        }
         var byServer: [Endpoint: [FlowKey]] = [:]
         for k in evidence.h2Frames.keys {
             if let i = ix.h2ByKey[k] { byServer[evidence.h2[i].server, default: []].append(k) } else { byServer[k.b, default: []].append(k); byServer[k.a, default: []].append(k) }
         }
         var out: [UInt64: FlowKey] = [:]
         var taken: Set<FlowKey> = []
-        for (id, lines) in byFramer.sorted(by: { ($0.value.first?.line ?? 0) < ($1.value.first?.line ?? 0) }) {
-            let candidates = remote[id].map { byServer[$0] ?? [] } ?? Array(evidence.h2Frames.keys)
+        for id in ix.framerOrder {
+            let lines = Array(ix.framerLines[id, default: []].prefix(64))
+            let candidates = ix.framerRemote[id].map { byServer[$0] ?? [] } ?? Array(evidence.h2Frames.keys)
             var best: (FlowKey, Int)?
             for k in candidates where !taken.contains(k) {
                 guard let frames = evidence.h2Frames[k] else { continue }
@@ -235,11 +227,9 @@ extension Correlator {
     /// Pairs (log time, wire time) of logged frames matched to wire frames; every matched line's packet time
     /// goes into `matchedTime`.
     mutating func framerPairs() -> [(log: Timestamp, wire: Timestamp)] {
-        var byFramer: [UInt64: [LogEvent]] = [:]
-        for e in evidence.logs where e.kind == .h2Frame && e.connID != nil { byFramer[e.connID!, default: []].append(e) }
         var out: [(log: Timestamp, wire: Timestamp)] = []
         for (id, k) in ix.framers {
-            guard let lines = byFramer[id], let frames = evidence.h2Frames[k] else { continue }
+            guard let lines = ix.framerLines[id], let frames = evidence.h2Frames[k] else { continue }
             for (e, w) in matchFrames(lines, frames) {
                 if let t = e.ts { out.append((t, w.ts)) }
                 matchedTime[LogRef(file: e.file, line: e.line)] = w.ts
@@ -260,10 +250,8 @@ extension Correlator {
     /// read), and only when the log continues at least a second after the first unread frame.
     mutating func programStalledRules() {
         guard let lastLog = evidence.logs.compactMap({ wireTime($0) }).max() else { return }
-        var byFramer: [UInt64: [LogEvent]] = [:]
-        for e in evidence.logs where e.kind == .h2Frame && e.connID != nil { byFramer[e.connID!, default: []].append(e) }
         for (id, k) in ix.framers {
-            guard let lines = byFramer[id], let frames = evidence.h2Frames[k] else { continue }
+            guard let lines = ix.framerLines[id], let frames = evidence.h2Frames[k] else { continue }
             let server = lines.first?.role == .server
             let peer: FlowDirection = server ? .fromInitiator : .fromResponder
             let matched = matchFrames(lines, frames)

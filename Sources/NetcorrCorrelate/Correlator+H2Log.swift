@@ -4,28 +4,18 @@ import NetcorrCore
 /// (TLS) or at all. http2debug=2 prints every frame and decoded header, so the log alone names the failure;
 /// the TLS connection it ran on is cited from the wire.
 extension Correlator {
-    struct LoggedConn {
-        var remote: Endpoint?
-        var framer: UInt64?
-        var lastReadHeaders: (stream: UInt32, line: LogEvent)?
-    }
-
     mutating func h2LogRules() {
         let matched = ix.framers
-        var framerRemote: [UInt64: Endpoint] = [:]
-        var pendingRemote: Endpoint?
         var lastHeaders: [UInt64: (UInt32, LogEvent)] = [:]
         var lastFramer: UInt64?
         var made: Set<String> = []
         for e in evidence.logs {
-            if e.kind == .h2ConnNew { pendingRemote = e.remote; continue }
             if e.kind == .h2Frame, let id = e.connID {
-                if framerRemote[id] == nil, let r = pendingRemote { framerRemote[id] = r; pendingRemote = nil }
                 lastFramer = id
                 guard matched[id] == nil, e.direction == .read, let fr = e.frame else { continue }
                 if fr.type == 1 { lastHeaders[id] = (fr.streamID, e) }
-                let remote = framerRemote[id]
-                if fr.type == 7, let code = fr.errorCode, code != 0 || false {
+                let remote = ix.framerRemote[id]
+                if fr.type == 7, let code = fr.errorCode, code != 0 {
                     var f = logFinding(.h2GoAway, "The server sent GOAWAY \(fr.errorCodeName ?? String(code)) (last stream \(fr.lastStreamID ?? 0)"
                         + (fr.debugData.map { $0.isEmpty ? "" : ", debug \"\($0)\"" } ?? "") + "), seen in the program's log", e, remote)
                     f.nextSteps = ["The server's logs at that moment; ENHANCE_YOUR_CALM means it thinks this client abusive."]
@@ -40,7 +30,7 @@ extension Correlator {
                 continue
             }
             if e.kind == .h2HeaderDecode, let id = lastFramer, matched[id] == nil, let name = e.headerName, let value = e.headerValue {
-                let remote = framerRemote[id]
+                let remote = ix.framerRemote[id]
                 let stream = lastHeaders[id]?.0
                 if name == ":status", let st = Int(value), st >= 500 {
                     var f = logFinding(.h2Status5xx, "The server answered \(st)" + (stream.map { " on stream \($0)" } ?? "") + (remote.map { " (\($0))" } ?? "") + ", seen in the program's log", e, remote)

@@ -20,6 +20,11 @@ struct EvidenceIndex {
     /// Error or connection lines that name no endpoint (matched to connections by time).
     var anonymousErrorLogs: [Int] = []
     var h2HasProblems: [FlowKey: Bool] = [:]
+    /// Each Framer's frame lines in log order (first line first in `framerOrder`), and the server its connection
+    /// was created to: the "Transport creating client conn 0x… to IP:PORT" line just before its first line.
+    var framerLines: [UInt64: [LogEvent]] = [:]
+    var framerOrder: [UInt64] = []
+    var framerRemote: [UInt64: Endpoint] = [:]
 
     init() {}
 
@@ -36,6 +41,16 @@ struct EvidenceIndex {
             if t.truncated { truncatedClients.insert(t.client.address) }
         }
         for (i, r) in ev.responses.enumerated() { responsesByClient[r.client, default: []].append(i) }
+        var pendingRemote: Endpoint?
+        for e in ev.logs {
+            if e.kind == .h2ConnNew { pendingRemote = e.remote; continue }
+            guard e.kind == .h2Frame, let id = e.connID, e.frame != nil, e.direction != nil else { continue }
+            if framerLines[id] == nil {
+                framerOrder.append(id)
+                if let p = pendingRemote { framerRemote[id] = p; pendingRemote = nil }
+            }
+            framerLines[id, default: []].append(e)
+        }
         for (i, e) in ev.logs.enumerated() {
             if let l = e.local { logsByLocal[l, default: []].append(i) }
             if let h = e.host { logsByHost[h.lowercased(), default: []].append(i) }

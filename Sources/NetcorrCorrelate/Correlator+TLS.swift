@@ -16,19 +16,10 @@ extension Correlator {
     func tlsFrameMatches() -> TLSFrameMatch {
         var out = TLSFrameMatch()
         guard !evidence.tls.isEmpty else { return out }
-        // Framer pointer → its frame lines, and the server the framer's connection was created to.
-        var lines: [UInt64: [LogEvent]] = [:]
-        var remote: [UInt64: Endpoint] = [:]
-        var pending: Endpoint?
-        for e in evidence.logs {
-            if e.kind == .h2ConnNew { pending = e.remote; continue }
-            guard e.kind == .h2Frame, let id = e.connID, e.frame != nil, e.direction != nil else { continue }
-            if remote[id] == nil, let p = pending { remote[id] = p; pending = nil }
-            if lines[id, default: []].count < 4096 { lines[id, default: []].append(e) }
-        }
         var used: Set<Int> = []
-        for (id, ls) in lines.sorted(by: { ($0.value.first?.line ?? 0) < ($1.value.first?.line ?? 0) }) {
-            guard let r = remote[id] else { continue }
+        for id in ix.framerOrder {
+            guard let r = ix.framerRemote[id] else { continue }
+            let ls = ix.framerLines[id, default: []].prefix(4096)
             // The TLS connections to that server, in order; the first not yet used.
             guard let ti = evidence.tls.indices.first(where: { evidence.tls[$0].server == r && !used.contains($0) }) else { continue }
             used.insert(ti)
