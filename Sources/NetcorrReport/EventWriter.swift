@@ -15,6 +15,14 @@ public struct EventWriter: EventSink {
         self.out = out
     }
 
+    /// src, sport, dst, dport: the keys every flow-level event carries.
+    mutating func endpoints(_ src: Endpoint, _ dst: Endpoint) {
+        w.field("src", src.address.description)
+        w.field("sport", Int(src.port))
+        w.field("dst", dst.address.description)
+        w.field("dport", Int(dst.port))
+    }
+
     mutating func end() {
         w.endObject()
         w.newline()
@@ -29,10 +37,7 @@ public struct EventWriter: EventSink {
         w.field("kind", "dns")
         w.field("frame", e.frame)
         w.field("ts", number: e.ts.epochString(digits: digits))
-        w.field("src", e.src.address.description)
-        w.field("dst", e.dst.address.description)
-        w.field("sport", Int(e.src.port))
-        w.field("dport", Int(e.dst.port))
+        endpoints(e.src, e.dst)
         w.field("transport", e.transport.description)
         w.field("id", Int(m.id))
         w.field("qr", m.isResponse)
@@ -151,10 +156,7 @@ public struct EventWriter: EventSink {
         w.beginObject()
         w.field("kind", "tcp")
         w.field("frame", e.firstFrame)
-        w.field("src", e.initiator.address.description)
-        w.field("sport", Int(e.initiator.port))
-        w.field("dst", e.responder.address.description)
-        w.field("dport", Int(e.responder.port))
+        endpoints(e.initiator, e.responder)
         w.field("state", e.state)
         w.field("syn", e.syn)
         w.field("synack", e.synAck)
@@ -182,10 +184,7 @@ public struct EventWriter: EventSink {
         w.field("kind", "h2")
         w.field("frame", e.frame)
         w.field("ts", number: e.ts.epochString(digits: digits))
-        w.field("src", e.src.address.description)
-        w.field("dst", e.dst.address.description)
-        w.field("sport", Int(e.src.port))
-        w.field("dport", Int(e.dst.port))
+        endpoints(e.src, e.dst)
         w.field("type", Int(e.type.rawValue))
         w.field("type_name", e.type.description)
         w.field("flags", Int(e.flags))
@@ -229,10 +228,7 @@ public struct EventWriter: EventSink {
     public mutating func h2Connection(_ c: HTTP2ConnectionSummary) {
         w.beginObject()
         w.field("kind", "h2_connection")
-        w.field("src", c.client.address.description)
-        w.field("sport", Int(c.client.port))
-        w.field("dst", c.server.address.description)
-        w.field("dport", Int(c.server.port))
+        endpoints(c.client, c.server)
         w.field("start", "\(c.start)")
         w.field("streams", c.streams.count)
         w.field("frames", c.frames)
@@ -249,10 +245,7 @@ public struct EventWriter: EventSink {
         w.beginObject()
         w.field("kind", "tls")
         w.field("frame", e.clientHelloFrame)
-        w.field("src", e.client.address.description)
-        w.field("sport", Int(e.client.port))
-        w.field("dst", e.server.address.description)
-        w.field("dport", Int(e.server.port))
+        endpoints(e.client, e.server)
         w.field("sni", e.sni)
         w.field("alpn", e.alpnOffered)
         w.field("alpn_selected", e.alpnSelected)
