@@ -653,22 +653,8 @@ final class ChildRun: @unchecked Sendable {
             throw Failure(message: "cannot start \(command[0]): \(error)")
         }
         let outPass = stdoutToStderr ? FileHandle.standardError : FileHandle.standardOutput
-        for (pipe, name, pass) in [(o, "stdout", outPass), (e, "stderr", FileHandle.standardError)] {
-            group.enter()
-            let g = group
-            Thread.detachNewThread {
-                let reader = pipe.fileHandleForReading
-                var pending: [UInt8] = []
-                while true {
-                    let d = reader.availableData
-                    if d.isEmpty { break }
-                    pass.write(d)
-                    sink.lines(from: d, pending: &pending, stream: name)
-                }
-                if !pending.isEmpty { sink.stamp(pending, stream: name) }
-                g.leave()
-            }
-        }
+        sink.pump(o, stream: "stdout", passTo: outPass, group: group)
+        sink.pump(e, stream: "stderr", passTo: FileHandle.standardError, group: group)
     }
 
     /// The exit status (128+signal when killed); valid once it exited.

@@ -60,21 +60,8 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(127)
         }
         let group = DispatchGroup()
-        for (pipe, name, pass) in [(o, "stdout", FileHandle.standardOutput), (e, "stderr", FileHandle.standardError)] {
-            group.enter()
-            Thread.detachNewThread {
-                let reader = pipe.fileHandleForReading
-                var pending: [UInt8] = []
-                while true {
-                    let d = reader.availableData
-                    if d.isEmpty { break }
-                    pass.write(d)
-                    sink.lines(from: d, pending: &pending, stream: name)
-                }
-                if !pending.isEmpty { sink.stamp(pending, stream: name) }
-                group.leave()
-            }
-        }
+        sink.pump(o, stream: "stdout", passTo: FileHandle.standardOutput, group: group)
+        sink.pump(e, stream: "stderr", passTo: FileHandle.standardError, group: group)
         p.waitUntilExit()
         group.wait()
         try? out?.close()
@@ -92,6 +79,24 @@ final class StampSink: @unchecked Sendable {
     private let maxLine = 1 << 20
 
     init(file: FileHandle?, redactor: Redactor) { self.file = file; self.redactor = redactor }
+
+    /// On its own thread: copies the child's `pipe` to `pass` unchanged and stamps each line into the log, until
+    /// the child closes it; then leaves `group`.
+    func pump(_ pipe: Pipe, stream: String, passTo pass: FileHandle, group: DispatchGroup) {
+        group.enter()
+        Thread.detachNewThread {
+            let reader = pipe.fileHandleForReading
+            var pending: [UInt8] = []
+            while true {
+                let d = reader.availableData
+                if d.isEmpty { break }
+                pass.write(d)
+                self.lines(from: d, pending: &pending, stream: stream)
+            }
+            if !pending.isEmpty { self.stamp(pending, stream: stream) }
+            group.leave()
+        }
+    }
 
     func lines(from d: Data, pending: inout [UInt8], stream: String) {
         guard file != nil else { return }
