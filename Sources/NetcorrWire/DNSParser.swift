@@ -162,33 +162,8 @@ public enum DNSParser {
 
     /// `readNameStrict` without the text (the same walk, bounds and errors).
     static func skipNameStrict(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> Int {
-        var p = start
-        var end = -1
-        var visited = 0
-        var wireLength = 1
-        while true {
-            guard p < b.count else { throw DecodeError(.dnsTruncated, at: p) }
-            let l = Int(b.u8(p))
-            switch l & 0xc0 {
-            case 0xc0:
-                guard p + 1 < b.count else { throw DecodeError(.dnsTruncated, at: p) }
-                let target = (l & 0x3f) << 8 | Int(b.u8(p + 1))
-                if end < 0 { end = p + 2 }
-                visited += 2
-                guard visited <= b.count, target < b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
-                p = target
-            case 0x00:
-                if l == 0 { return end < 0 ? p + 1 : end }
-                guard p + 1 + l <= b.count else { throw DecodeError(.dnsTruncated, at: p) }
-                wireLength += l + 1
-                guard wireLength <= 255 else { throw DecodeError(.dnsNameTooLong, at: p) }
-                visited += l + 1
-                guard visited <= b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
-                p += 1 + l
-            default:
-                throw DecodeError(.dnsBadLabel, at: p)
-            }
-        }
+        var none: [UInt8] = []
+        return try walkName(b, at: start, collect: false, text: &none)
     }
 
     /// Text form of the record data of known types; nil for types kept as type and length only.
@@ -276,6 +251,14 @@ public enum DNSParser {
 
     static func readNameStrict(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> (String, Int) {
         var bytes: [UInt8] = []
+        let end = try walkName(b, at: start, collect: true, text: &bytes)
+        return (bytes.isEmpty ? "<Root>" : String(decoding: bytes, as: UTF8.self), end)
+    }
+
+    /// The one walk over a possibly compressed name: bounds, the pointer-loop bound and the 255-octet limit;
+    /// with `collect`, the labels' presentation text is appended to `text`. Returns the offset after the name's
+    /// in-place bytes.
+    static func walkName(_ b: Span<UInt8>, at start: Int, collect: Bool, text: inout [UInt8]) throws(DecodeError) -> Int {
         var p = start
         var end = -1
         var visited = 0
@@ -292,17 +275,16 @@ public enum DNSParser {
                 guard visited <= b.count, target < b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
                 p = target
             case 0x00:
-                if l == 0 {
-                    if end < 0 { end = p + 1 }
-                    return (bytes.isEmpty ? "<Root>" : String(decoding: bytes, as: UTF8.self), end)
-                }
+                if l == 0 { return end < 0 ? p + 1 : end }
                 guard p + 1 + l <= b.count else { throw DecodeError(.dnsTruncated, at: p) }
                 wireLength += l + 1
                 guard wireLength <= 255 else { throw DecodeError(.dnsNameTooLong, at: p) }
                 visited += l + 1
                 guard visited <= b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
-                if !bytes.isEmpty { bytes.append(UInt8(ascii: ".")) }
-                appendLabel(&bytes, b, (p + 1)..<(p + 1 + l))
+                if collect {
+                    if !text.isEmpty { text.append(UInt8(ascii: ".")) }
+                    appendLabel(&text, b, (p + 1)..<(p + 1 + l))
+                }
                 p += 1 + l
             default:   // 0x40 extended label types (RFC 6891 §5), 0x80 reserved
                 throw DecodeError(.dnsBadLabel, at: p)
