@@ -140,3 +140,22 @@ public struct FlowKey: Hashable, Sendable {
         self.transport = transport
     }
 }
+
+/// Cheap hashing for the per-packet tables: one mixed word into `Hasher` instead of every field (an enum
+/// address hashed field by field, a String hashed with SipHash after a normalization check).
+public enum FastHash {
+    /// An address as one word (v6: both halves mixed, with a tag bit so that v4 and v6 differ).
+    @inlinable public static func address(_ a: IPAddress) -> UInt64 {
+        switch a {
+        case .v4(let x): return UInt64(x)
+        case .v6(let hi, let lo): return hi &* 0x9e37_79b9_7f4a_7c15 ^ lo ^ 1 << 63
+        }
+    }
+    /// FNV-1a over a string's UTF-8 bytes.
+    @inlinable public static func bytes(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in s.utf8 { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        return h
+    }
+    @inlinable public static func endpoint(_ e: Endpoint) -> UInt64 { address(e.address) &* 31 ^ UInt64(e.port) << 40 }
+}

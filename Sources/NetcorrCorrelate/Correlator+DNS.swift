@@ -263,7 +263,7 @@ extension Correlator {
                        "seccomp or an LSM denying sendto()."]
                     : ["Was the capture taken where this program's packets pass (the pod's namespace, not another interface)?",
                        "A local firewall rule that drops (rather than rejects) UDP 53 on this host."]
-                let others = ix.txnsByClientAddr[local.address] ?? 0
+                let others = evidence.dnsTransactionsByClient[local.address] ?? 0
                 f.timeline.append(TimelineEntry(ts: nil, text: others == 0
                     ? "the capture holds no DNS query from \(local.address) at all"
                     : "the capture holds \(others) DNS queries from \(local.address), none from port \(local.port)"))

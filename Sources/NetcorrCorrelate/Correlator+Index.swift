@@ -10,7 +10,6 @@ struct EvidenceIndex {
     var framersByConn: [FlowKey: [UInt64]] = [:]
     var retried: Set<Int> = []
     var txnsByClient: [Endpoint: [Int]] = [:]
-    var txnsByClientAddr: [IPAddress: Int] = [:]
     var truncatedClients: Set<IPAddress> = []
     var responsesByClient: [Endpoint: [Int]] = [:]
     var logsByLocal: [Endpoint: [Int]] = [:]
@@ -37,7 +36,6 @@ struct EvidenceIndex {
         for (i, t) in ev.transactions.enumerated() {
             if let r = t.retryOf { retried.insert(r) }
             txnsByClient[t.client, default: []].append(i)
-            txnsByClientAddr[t.client.address, default: 0] += 1
             if t.truncated { truncatedClients.insert(t.client.address) }
         }
         for (i, r) in ev.responses.enumerated() { responsesByClient[r.client, default: []].append(i) }

@@ -13,6 +13,17 @@ public struct EvidenceLimits: Sendable {
     /// Frame records kept over all connections (the log's frames are matched on the first ones).
     public var maxH2FramesTotal = 200_000
     public var maxLogEvents = 100_000
+    /// Healthy DNS lookups are counted, not kept (replay's report: memory and time follow the failures, not the
+    /// traffic). A lookup is healthy when every query of it, as the correlator groups them (client, first label,
+    /// time), was answered at once with an address; see `Evidence.dnsTransaction`. Off by default: the HTML
+    /// report draws every query, and live capture reads the log while packets arrive.
+    public var foldHealthyDNS = false
+    /// An answer faster than this is never judged late (Go's resolver waits at least 1 s per attempt; lower it
+    /// with a smaller --dns-timeout).
+    public var healthyRTT: Duration = .seconds(1)
+    /// How long after a failing query the healthy queries of its client and name are kept (the correlator
+    /// groups a lookup over at most twice the client's timeout, and Go's timeout is at most 30 s).
+    public var dnsContext: Duration = .seconds(61)
     public init() {}
 }
 
@@ -70,6 +81,15 @@ public struct Evidence: EventSink {
     public var captureEnd: Timestamp?
     /// Whether any log was given (rules then say "the log shows" or "no log line").
     public var haveLog = false
+    /// DNS transactions per client address (all of them, kept or folded).
+    public var dnsTransactionsByClient: [IPAddress: Int] = [:]
+    /// Healthy DNS transactions counted and not kept (`EvidenceLimits.foldHealthyDNS`).
+    public var healthyDNSFolded = 0
+    /// Local endpoints that a DNS error line of the log names: their queries are kept whatever they show (the
+    /// log is read before the packets when healthy lookups are folded).
+    public var dnsLogClients: Set<Endpoint> = []
+    var dnsKeys: [DNSLookupKey: DNSKeyState] = [:]
+    var dnsSweep = Timestamp(nanoseconds: .min)
 
     public init(limits: EvidenceLimits = .init()) { self.limits = limits }
 
@@ -82,15 +102,85 @@ public struct Evidence: EventSink {
 
     public mutating func dns(_ e: DNSMessageEvent) {
         seen(e.ts)
-        guard e.message.isResponse, !e.quoted, e.duplicateOf == nil else { return }
+        guard !e.quoted, e.duplicateOf == nil else { return }
+        guard e.message.isResponse else {
+            // The tracker opens a transaction for this query (same conditions): its lookup is not settled until
+            // the transaction is.
+            if limits.foldHealthyDNS, e.message.opcode == 0, let q = e.message.qname, e.message.qtype != nil {
+                dnsKeys[DNSLookupKey(e.src.address, q), default: DNSKeyState()].open += 1
+            }
+            return
+        }
+        // Replies that match no query matter only to a log line naming their port (see notSentRules).
+        if limits.foldHealthyDNS && !dnsLogClients.contains(e.dst) { return }
         guard responses.count < limits.maxDNSResponses else { dropped += 1; return }
         responses.append(DNSResponseRecord(frame: e.frame, ts: e.ts, server: e.src, client: e.dst, id: e.message.id,
                                            qname: e.message.qname, rcode: e.message.rcode))
     }
     public mutating func dnsTransaction(_ t: DNSTransaction) {
         seen(t.queryTS)
+        if dnsTransactionsByClient[t.client.address] != nil || dnsTransactionsByClient.count < limits.maxDNSTransactions {
+            dnsTransactionsByClient[t.client.address, default: 0] += 1
+        }
+        guard limits.foldHealthyDNS else { keep(t); return }
+        let now = t.responseTS ?? t.queryTS
+        let k = DNSLookupKey(t.client.address, t.qname)
+        var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
+        s.open -= 1
+        if isHealthy(t) && !dnsLogClients.contains(t.client) {
+            if t.queryTS <= s.hotUntil {
+                keep(t)
+            } else {
+                // Held while a query of the same client and name is still open: it may yet fail, and then this
+                // answer belongs to its lookup.
+                if s.pen.count >= 64 { s.pen.removeFirst(); healthyDNSFolded += 1 }
+                s.pen.append(t)
+                if s.lastAnswer < now { s.lastAnswer = now }
+            }
+        } else {
+            keep(t)
+            for p in s.pen { keep(p) }
+            s.pen = []
+            let end = (t.responseTS ?? t.queryTS + limits.dnsContext) + limits.dnsContext
+            if s.hotUntil < end { s.hotUntil = end }
+        }
+        dnsKeys[k] = s
+        if now - dnsSweep > .seconds(1) { sweepDNS(now: now) }
+    }
+
+    /// Answered at once with an address, first try: the correlator finds nothing in a lookup made only of these.
+    func isHealthy(_ t: DNSTransaction) -> Bool {
+        guard t.outcome == .answered, t.rcode == .noError, t.answers > 0, !t.truncated, !t.late, t.attempt == 1,
+              t.retryOf == nil, t.afterTruncation == nil, let rtt = t.rtt else { return false }
+        return rtt < limits.healthyRTT
+    }
+
+    mutating func keep(_ t: DNSTransaction) {
         guard transactions.count < limits.maxDNSTransactions else { dropped += 1; return }
         transactions.append(t)
+    }
+
+    /// Held answers whose lookup can no longer fail are counted and forgotten: no query of their client and name
+    /// is open and 20 ms have passed (a lookup that has its answer takes no query sent later than that).
+    mutating func sweepDNS(now: Timestamp) {
+        dnsSweep = now
+        var gone: [DNSLookupKey] = []
+        for i in dnsKeys.indices {
+            let (k, s) = dnsKeys[i]
+            guard s.open <= 0 else { continue }
+            if !s.pen.isEmpty && now - s.lastAnswer > .milliseconds(20) {
+                healthyDNSFolded += s.pen.count
+                dnsKeys.values[i].pen = []
+            }
+            if dnsKeys.values[i].pen.isEmpty && s.hotUntil < now { gone.append(k) }
+        }
+        for k in gone { dnsKeys[k] = nil }
+    }
+
+    /// End of input: what is still held is healthy.
+    public mutating func finishDNS() {
+        for s in dnsKeys.values { healthyDNSFolded += s.pen.count }
+        dnsKeys = [:]
     }
     public mutating func icmp(_ e: ICMPErrorEvent) { seen(e.ts); if icmp.count < 10_000 { icmp.append(e) } }
     public mutating func tcp(_ e: TCPConnectionEvent) {
@@ -147,7 +237,40 @@ public struct Evidence: EventSink {
     public mutating func log(_ e: LogEvent) {
         haveLog = true
         guard e.kind != .unknown else { return }
+        if let k = e.errorKind, k.rawValue.hasPrefix("dns."), let l = e.local { dnsLogClients.insert(l) }
         guard logs.count < limits.maxLogEvents else { dropped += 1; return }
         logs.append(e)
     }
+}
+
+/// A client and the first label of a name, lower-cased, hashed: the correlator groups a lookup's queries under
+/// it (a search-list suffix never changes the first label). Two names that collide are only grouped more
+/// coarsely, which keeps more, never less.
+struct DNSLookupKey: Hashable {
+    var client: IPAddress
+    var label: UInt64
+    init(_ client: IPAddress, _ name: String) {
+        self.client = client
+        // As the correlator splits it: leading dots skipped, up to the next dot. A label with non-ASCII bytes
+        // (lower-cased by Unicode rules there) falls into one shared key.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var started = false
+        for var c in name.utf8 {
+            if c == 0x2e { if started { break } else { continue } }
+            started = true
+            if c >= 0x80 { h = 0; break }
+            if c >= 0x41 && c <= 0x5a { c |= 0x20 }
+            h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+        }
+        label = h
+    }
+}
+
+struct DNSKeyState {
+    /// Queries sent and not yet settled.
+    var open = 0
+    /// Healthy answers keep while this is ahead of their query: a failing query of the same key is near.
+    var hotUntil = Timestamp(nanoseconds: .min)
+    var pen: [DNSTransaction] = []
+    var lastAnswer = Timestamp(nanoseconds: .min)
 }

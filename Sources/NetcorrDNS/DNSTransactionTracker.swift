@@ -21,19 +21,45 @@ public struct DNSTransactionTracker {
         var client: Endpoint; var server: Endpoint; var transport: Transport; var id: UInt16
         /// One word into the hasher instead of every field of two enum addresses (equality still compares all).
         func hash(into h: inout Hasher) {
-            var x = mixAddress(client.address) &* 31 &+ mixAddress(server.address)
+            var x = FastHash.address(client.address) &* 31 &+ FastHash.address(server.address)
             x = x &* 0x9e37_79b9_7f4a_7c15 ^ (UInt64(client.port) << 32 | UInt64(server.port) << 16 | UInt64(id)) ^ UInt64(transport.rawValue) << 48
             h.combine(x)
         }
     }
-    struct QuestionKey: Hashable { var client: IPAddress; var qname: String; var qtype: UInt16 }
+    /// Client, lower-cased name and type. The name's hash is computed once (FNV-1a over its bytes) and mixed
+    /// with the rest into one word: String's own hashing (SipHash after a normalization check) was the largest
+    /// cost of the tracker. Equality still compares the names.
+    struct QuestionKey: Hashable {
+        var client: IPAddress; var qname: String; var qtype: UInt16; var nameHash: UInt64
+        init(client: IPAddress, qname: String, qtype: UInt16) {
+            self.client = client; self.qname = qname; self.qtype = qtype
+            nameHash = FastHash.bytes(qname)
+        }
+        func hash(into h: inout Hasher) { h.combine(FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ nameHash ^ UInt64(qtype) << 48) }
+        static func == (a: QuestionKey, b: QuestionKey) -> Bool {
+            a.nameHash == b.nameHash && a.qtype == b.qtype && a.client == b.client && a.qname == b.qname
+        }
+    }
+    /// The open queries of one key: almost always one, so no array is allocated for it.
+    enum Slots {
+        case one(Int)
+        case many([Int])
+        var list: [Int] { switch self { case .one(let s): [s]; case .many(let l): l } }
+        init?(_ l: [Int]) {
+            if l.isEmpty { return nil }
+            self = l.count == 1 ? .one(l[0]) : .many(l)
+        }
+        func appending(_ s: Int) -> Slots {
+            switch self { case .one(let f): .many([f, s]); case .many(let l): .many(l + [s]) }
+        }
+    }
     struct LastAttempt { var frame: Int; var ts: Timestamp; var attempt: Int; var settledOK: Bool; var tcFrame: Int? }
 
     public let options: DNSTrackerOptions
     var open: [Int: DNSTransaction] = [:]
     /// Query frames the client itself re-sent (it gave up on them: they did not end with the capture).
     var superseded: Set<Int> = []
-    var byKey: [Key: [Int]] = [:]
+    var byKey: [Key: Slots] = [:]
     var order: Deque<Int> = []
     var nextSlot = 0
     var lastAttempt: [QuestionKey: LastAttempt] = [:]
@@ -68,12 +94,13 @@ public struct DNSTransactionTracker {
             let slot = nextSlot
             nextSlot += 1
             open[slot] = t
-            byKey[Key(client: e.src, server: e.dst, transport: e.transport, id: m.id), default: []].append(slot)
+            let k = Key(client: e.src, server: e.dst, transport: e.transport, id: m.id)
+            if let s = byKey[k] { byKey[k] = s.appending(slot) } else { byKey[k] = .one(slot) }
             order.append(slot)
             return
         }
         let key = Key(client: e.dst, server: e.src, transport: e.transport, id: m.id)
-        guard var slots = byKey[key], !slots.isEmpty else { unmatched(e.frame); return }
+        guard var slots = byKey[key]?.list else { unmatched(e.frame); return }
         // The oldest open query with the same question (a response without a question matches by id alone).
         guard let pos = slots.firstIndex(where: { s in
             guard let t = open[s] else { return false }
@@ -81,7 +108,7 @@ public struct DNSTransactionTracker {
             return (rq == t.qname || asciiLowercased(rq) == asciiLowercased(t.qname)) && (m.qtype == nil || m.qtype == t.qtype)
         }) else { unmatched(e.frame); return }
         let slot = slots.remove(at: pos)
-        if slots.isEmpty { byKey[key] = nil } else { byKey[key] = slots }
+        byKey[key] = Slots(slots)
         guard var t = open.removeValue(forKey: slot) else { return }
         t.outcome = .answered
         t.responseFrame = e.frame
@@ -108,10 +135,10 @@ public struct DNSTransactionTracker {
         guard e.quotedProto == 17 else { return }
         // The quoted datagram went client → server.
         let candidates = byKey.filter { $0.key.client == e.quotedSrc && $0.key.server == e.quotedDst && $0.key.transport == .udp
-            && (e.quotedDNSID == nil || $0.key.id == e.quotedDNSID!) }
-        guard let (key, slots) = candidates.min(by: { ($0.value.first ?? 0) < ($1.value.first ?? 0) }), let slot = slots.first,
+            && (e.quotedDNSID == nil || $0.key.id == e.quotedDNSID!) }.map { ($0.key, $0.value.list) }
+        guard let (key, slots) = candidates.min(by: { ($0.1.first ?? 0) < ($1.1.first ?? 0) }), let slot = slots.first,
               var t = open.removeValue(forKey: slot) else { return }
-        if slots.count == 1 { byKey[key] = nil } else { byKey[key] = Array(slots.dropFirst()) }
+        byKey[key] = Slots(Array(slots.dropFirst()))
         t.outcome = .icmpError
         t.icmp = e
         t.responseFrame = e.frame
@@ -130,7 +157,10 @@ public struct DNSTransactionTracker {
         }
         if now - lastSweep > options.retryWindow {
             lastSweep = now
-            lastAttempt = lastAttempt.filter { now - $0.value.ts <= options.retryWindow }
+            // In place: a filtered copy rebuilt (and re-grew) the whole table every window.
+            var stale: [QuestionKey] = []
+            for (k, v) in lastAttempt where now - v.ts > options.retryWindow { stale.append(k) }
+            for k in stale { lastAttempt[k] = nil }
         }
     }
 
@@ -148,9 +178,9 @@ public struct DNSTransactionTracker {
         guard var t = open.removeValue(forKey: slot) else { return }
         superseded.remove(t.queryFrame)
         let key = Key(client: t.client, server: t.server, transport: t.transport, id: t.id)
-        if var s = byKey[key] {
+        if var s = byKey[key]?.list {
             s.removeAll { $0 == slot }
-            byKey[key] = s.isEmpty ? nil : s
+            byKey[key] = Slots(s)
         }
         t.outcome = .unanswered
         t.endedByCapture = endedByCapture
@@ -167,11 +197,4 @@ public struct DNSTransactionTracker {
 @inline(__always) func asciiLowercased(_ s: String) -> String {
     for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
     return s
-}
-
-@inline(__always) func mixAddress(_ a: IPAddress) -> UInt64 {
-    switch a {
-    case .v4(let x): return UInt64(x)
-    case .v6(let hi, let lo): return hi &* 0x9e37_79b9_7f4a_7c15 ^ lo ^ 1 << 63
-    }
 }

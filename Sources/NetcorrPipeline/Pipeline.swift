@@ -53,6 +53,7 @@ public struct Pipeline {
     var dedup = DuplicateDetector()
     /// `options.dnsPorts` as a bitmap: one load per packet instead of two Set lookups.
     let dnsPortBits: [UInt64]
+    var dnsNames = DNSNameCache()
 
     public init(linkType: Int32, options: PipelineOptions = .init()) {
         self.linkType = LinkType(rawValue: linkType)
@@ -166,7 +167,7 @@ public struct Pipeline {
     mutating func dnsMessage<S: EventSink>(_ payload: Span<UInt8>, src: Endpoint, dst: Endpoint, transport: Transport,
                                            origin: SegmentOrigin, duplicateOf: Int?, sink: inout S) {
         let m: DNSMessage
-        do { m = try DNSParser.decode(payload, limits: options.dnsLimits, records: options.dnsRecords) } catch {
+        do { m = try DNSParser.decode(payload, limits: options.dnsLimits, records: options.dnsRecords, names: &dnsNames) } catch {
             stats.anomalies.add(error.anomaly, frame: origin.frame)
             stats.dnsMalformed += 1
             return

@@ -6,6 +6,13 @@ public struct DNSSummary {
     public struct Key: Hashable, Comparable {
         public var qname: String
         public var server: Endpoint
+        let hash: UInt64
+        init(qname: String, server: Endpoint) {
+            self.qname = qname; self.server = server
+            hash = FastHash.bytes(qname) ^ FastHash.endpoint(server) &* 0x9e37_79b9_7f4a_7c15
+        }
+        public func hash(into h: inout Hasher) { h.combine(hash) }
+        public static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.server == b.server && a.qname == b.qname }
         public static func < (a: Key, b: Key) -> Bool { (a.qname, a.server) < (b.qname, b.server) }
     }
     public struct Row {

@@ -30,13 +30,21 @@ public enum DNSParser {
     /// `malformed`, the same EDNS) but no `DNSRecord` and no text is built: `records` stays empty. The report
     /// path needs only the header, the question and EDNS; building every record's strings is most of the cost.
     public static func decode(_ b: Span<UInt8>, limits: DNSLimits = .init(), records: Bool = true) throws(DecodeError) -> DNSMessage {
+        var names = DNSNameCache(capacity: 0)
+        return try decode(b, limits: limits, records: records, names: &names)
+    }
+
+    /// As `decode(_:limits:records:)`, with the question's name taken from `names` when it was seen before (no
+    /// allocation for a name the cache holds: the hot path of a replay).
+    public static func decode(_ b: Span<UInt8>, limits: DNSLimits = .init(), records: Bool = true,
+                              names: inout DNSNameCache) throws(DecodeError) -> DNSMessage {
         let h = try header(b)
         var m = DNSMessage(id: h.id, flags: h.flags, qdcount: h.qdcount, ancount: h.ancount,
                            nscount: h.nscount, arcount: h.arcount)
         var off = 12
         do throws(DecodeError) {
             for i in 0..<h.qdcount {   // RFC 1035 §4.1.2
-                let (name, next) = try readName(b, at: off, problem: &m.malformedAnomaly)
+                let (name, next) = try readName(b, at: off, problem: &m.malformedAnomaly, names: &names)
                 guard b.count >= next + 4 else { throw DecodeError(.dnsTruncated, at: next) }
                 if i == 0 {
                     m.qname = name
@@ -160,7 +168,7 @@ public enum DNSParser {
         }
     }
 
-    /// `readNameStrict` without the text (the same walk, bounds and errors).
+    /// The name walk without the text (the same bounds and errors).
     static func skipNameStrict(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> Int {
         var none: [UInt8] = []
         return try walkName(b, at: start, collect: false, text: &none)
@@ -226,8 +234,16 @@ public enum DNSParser {
     /// As `readName(_:at:)`, but a name that goes wrong after its first compression pointer (so its in-place
     /// length is known) yields Wireshark's placeholder text and the problem in `problem`, and decoding goes on.
     public static func readName(_ b: Span<UInt8>, at start: Int, problem: inout Anomaly?) throws(DecodeError) -> (String, Int) {
+        var names = DNSNameCache(capacity: 0)
+        return try readName(b, at: start, problem: &problem, names: &names)
+    }
+
+    static func readName(_ b: Span<UInt8>, at start: Int, problem: inout Anomaly?,
+                         names: inout DNSNameCache) throws(DecodeError) -> (String, Int) {
         do throws(DecodeError) {
-            return try readNameStrict(b, at: start)
+            names.scratch.removeAll(keepingCapacity: true)
+            let end = try walkName(b, at: start, collect: true, text: &names.scratch)
+            return (names.scratch.isEmpty ? "<Root>" : names.intern(), end)
         } catch {
             guard let end = inPlaceEnd(b, at: start), error.anomaly == .dnsNameTooLong || error.anomaly == .dnsCompressionLoop
             else { throw error }
@@ -247,12 +263,6 @@ public enum DNSParser {
             p += 1 + l
         }
         return nil
-    }
-
-    static func readNameStrict(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> (String, Int) {
-        var bytes: [UInt8] = []
-        let end = try walkName(b, at: start, collect: true, text: &bytes)
-        return (bytes.isEmpty ? "<Root>" : String(decoding: bytes, as: UTF8.self), end)
     }
 
     /// The one walk over a possibly compressed name: bounds, the pointer-loop bound and the 255-octet limit;
@@ -315,5 +325,29 @@ public enum DNSParser {
             if c >= 0x20 && c < 0x7f { out.append(c) } else { out.append(UInt8(ascii: "?")) }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Names seen before, by their presentation bytes: a replay meets the same few thousand names millions of
+/// times, and each hit costs a hash and a compare instead of two allocations. Bounded: past `capacity` names a
+/// new one is built as a String and not kept.
+public struct DNSNameCache {
+    var scratch: [UInt8] = []
+    var table: [UInt64: String] = [:]
+    public let capacity: Int
+    public init(capacity: Int = 100_000) {
+        self.capacity = capacity
+        scratch.reserveCapacity(capacity > 0 ? 256 : 0)
+    }
+    public var count: Int { table.count }
+
+    /// `scratch` as a String, the cached one when it holds the same bytes.
+    mutating func intern() -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in scratch { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        if let s = table[h], s.utf8.elementsEqual(scratch) { return s }
+        let s = String(decoding: scratch, as: UTF8.self)
+        if table.count < capacity { table[h] = s }
+        return s
     }
 }

@@ -187,7 +187,7 @@ final class CaptureSession {
         pcapngOut = out
         redactor = Redactor(enabled: !c.report.showSecrets)
         pipeline = Pipeline(linkType: cap.linkType, options: c.decode.pipelineOptions())
-        sink = LiveSink(inner: ReplaySink(writer: nil), verbose: c.verbose)
+        sink = LiveSink(inner: ReplaySink(writer: nil, evidence: Evidence()), verbose: c.verbose)
         let json = c.report.format == .json
         liveOut = json ? { Output.stderr($0 + "\n") } : { Output.print($0 + "\n") }
         start = GoLogRun.now()

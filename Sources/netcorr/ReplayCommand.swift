@@ -51,6 +51,9 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print every decoded event as one JSON object per line (NDJSON) instead of the report.")
     var events = false
 
+    @Flag(help: ArgumentHelp("Keep every healthy DNS lookup as evidence instead of counting it (slower, more memory; the findings are the same).", visibility: .hidden))
+    var keepHealthyDNS = false
+
     @OptionGroup var decode: DecodeOptions
     @OptionGroup var logs: LogOptions
     @OptionGroup var report: ReportOptions
@@ -69,19 +72,30 @@ struct ReplayCommand: ParsableCommand {
         var pipeline = Pipeline(linkType: reader.linkType, options: pipelineOptions)
         var writer = events ? EventWriter(timestampDigits: reader.timestampDigits, out: Output.write) : nil
         writer?.redactor = WireRedactor(enabled: !report.showSecrets)
-        var sink = ReplaySink(writer: writer)
+        // The report folds healthy DNS lookups (counted, not kept); the events and the HTML page show every query.
+        var limits = EvidenceLimits()
+        limits.foldHealthyDNS = !events && report.html == nil && !keepHealthyDNS
+        if let t = decode.dnsTimeoutOption { limits.healthyRTT = min(limits.healthyRTT, .seconds(t)) }
+        var sink = ReplaySink(writer: writer, evidence: Evidence(limits: limits))
+        // Folding needs the log first: the queries a DNS error line names are kept whatever they show.
+        let logFirst = limits.foldHealthyDNS
+        func readLogs() {
+            logs.read(&logReaders, redact: !report.showSecrets) { e in
+                sink.writer?.log(e)
+                sink.evidence.log(e)
+            }
+        }
+        if logFirst { readLogs() }
         while reader.next({ span, info in
             pipeline.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &sink)
         }) {}
         pipeline.finish(sink: &sink)
+        sink.evidence.finishDNS()
         if let err = reader.readError {
             Output.error("\(file): reading stopped after packet \(reader.frame): \(err)")
             if reader.frame == 0 { throw ExitCode(2) }
         }
-        logs.read(&logReaders, redact: !report.showSecrets) { e in
-            sink.writer?.log(e)
-            sink.evidence.log(e)
-        }
+        if !logFirst { readLogs() }
         var correlator = Correlator(evidence: sink.evidence, options: decode.correlatorOptions())
         let analysis = correlator.run()
         if let path = report.html {
@@ -112,7 +126,7 @@ struct ReplayCommand: ParsableCommand {
 struct ReplaySink: EventSink {
     var writer: EventWriter?
     var dns = DNSSummary()
-    var evidence = Evidence()
+    var evidence: Evidence
 
     var wantsDNSMessages: Bool { true }
     mutating func dns(_ e: DNSMessageEvent) { writer?.dns(e); evidence.dns(e) }
