@@ -15,14 +15,22 @@ public enum Text {
 
 extension DNSSummary {
     /// The DNS section of the human report.
-    public func render(relativeTo start: Timestamp?) -> String {
+    /// The table shows the `maxRows` name/server pairs with the most failures (then the busiest), in name order;
+    /// the failed transactions, the first `maxFailed`. The JSON events have every one.
+    public func render(relativeTo start: Timestamp?, maxRows: Int = 40, maxFailed: Int = 40) -> String {
         var out = ""
         guard total > 0 else { return "DNS: no queries seen\n" }
         out += "DNS: \(total) transactions, \(failedCount) failed\n"
         out += "  " + Text.pad("name", 34) + Text.pad("server", 24) + Text.rpad("queries", 8) + Text.rpad("noerr", 7)
             + Text.rpad("nxdom", 7) + Text.rpad("srvfl", 7) + Text.rpad("other", 7) + Text.rpad("unans", 7)
             + Text.rpad("retry", 7) + "  rtt min/median/max\n"
-        for (k, r) in rows.sorted(by: { $0.key < $1.key }) {
+        var shown = Array(rows)
+        if shown.count > maxRows {
+            func bad(_ r: Row) -> Int { r.queries - (r.byRcode[.noError] ?? 0) + r.late }
+            shown.sort { (bad($0.value), $0.value.queries, $1.key) > (bad($1.value), $1.value.queries, $0.key) }
+            shown.removeLast(shown.count - maxRows)
+        }
+        for (k, r) in shown.sorted(by: { $0.key < $1.key }) {
             let noerr = r.byRcode[.noError] ?? 0, nx = r.byRcode[.nxDomain] ?? 0, sf = r.byRcode[.servFail] ?? 0
             let other = r.byRcode.values.reduce(0, +) - noerr - nx - sf + r.icmp
             var rtt = "-"
@@ -35,9 +43,12 @@ extension DNSSummary {
                 + Text.rpad(String(other), 7) + Text.rpad(String(r.unanswered), 7) + Text.rpad(String(r.retries), 7)
                 + "  " + rtt + "\n"
         }
+        if rows.count > shown.count {
+            out += "  … \(rows.count - shown.count) more name/server pairs with fewer failures (--events lists every transaction)\n"
+        }
         if !failed.isEmpty {
             out += "\nDNS transactions that failed:\n"
-            for t in failed {
+            for t in failed.prefix(maxFailed) {
                 let at = start.map { "+" + Duration.fixed((t.queryTS - $0).seconds, 3) + "s" } ?? ""
                 var what: String
                 switch t.outcome {
@@ -52,7 +63,7 @@ extension DNSSummary {
                 let retry = t.attempt > 1 ? " attempt \(t.attempt)" : ""
                 out += "  #\(t.queryFrame) \(at) \(t.qname) \(t.qtype) \(t.client) → \(t.server)/\(t.transport) id \(t.id)\(retry): \(what)\n"
             }
-            if failedCount > failed.count { out += "  … and \(failedCount - failed.count) more\n" }
+            if failedCount > min(maxFailed, failed.count) { out += "  … and \(failedCount - min(maxFailed, failed.count)) more\n" }
         }
         return out
     }
