@@ -45,7 +45,7 @@ public struct Analysis: Sendable {
 public struct Correlator {
     public var evidence: Evidence
     public let options: CorrelatorOptions
-    var findings: [Finding] = []
+    var folder: FindingFolder
     var offset: Duration = .zero
     var matchedLog: Set<LogRef> = []
     var pairs: [(log: Timestamp, wire: Timestamp)] = []
@@ -62,6 +62,7 @@ public struct Correlator {
     public init(evidence: Evidence, options: CorrelatorOptions = .init()) {
         self.evidence = evidence
         self.options = options
+        folder = FindingFolder(above: options.aggregateAbove, examples: options.aggregateExamples)
     }
 
     public mutating func run() -> Analysis {
@@ -98,7 +99,7 @@ public struct Correlator {
         h2Rules()
         h2LogRules()
         programStalledRules()
-        aggregate()
+        var findings = folder.result()
         findings.sort { ($0.start ?? Timestamp(nanoseconds: .max)) < ($1.start ?? Timestamp(nanoseconds: .max)) }
         for i in findings.indices {
             findings[i].timeline.sort { ($0.ts ?? Timestamp(nanoseconds: .max)) < ($1.ts ?? Timestamp(nanoseconds: .max)) }
@@ -126,7 +127,7 @@ public struct Correlator {
                 + "`netcorr run --log-out app.log -- PROGRAM` does it) and give the log with --log: its own view of the "
                 + "failure confirms or refutes this one.")
         }
-        findings.append(f)
+        folder.add(f)
     }
 
     /// Go's resolver re-sends an unanswered question after its per-attempt timeout: the median spacing between

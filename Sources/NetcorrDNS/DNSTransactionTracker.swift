@@ -53,7 +53,11 @@ public struct DNSTransactionTracker {
             switch self { case .one(let f): .many([f, s]); case .many(let l): .many(l + [s]) }
         }
     }
-    struct LastAttempt { var frame: Int; var ts: Timestamp; var attempt: Int; var settledOK: Bool; var tcFrame: Int? }
+    struct LastAttempt {
+        var frame: Int; var ts: Timestamp; var attempt: Int; var settledOK: Bool; var tcFrame: Int?
+        /// Queries of this question still open (any attempt).
+        var open = 1
+    }
 
     public let options: DNSTrackerOptions
     var open: [Int: DNSTransaction] = [:]
@@ -90,7 +94,8 @@ public struct DNSTransactionTracker {
                     superseded.insert(last.frame)
                 }
             }
-            lastAttempt[qk] = LastAttempt(frame: e.frame, ts: e.ts, attempt: t.attempt, settledOK: false, tcFrame: nil)
+            lastAttempt[qk] = LastAttempt(frame: e.frame, ts: e.ts, attempt: t.attempt, settledOK: false, tcFrame: nil,
+                                          open: (lastAttempt[qk]?.open ?? 0) + 1)
             let slot = nextSlot
             nextSlot += 1
             open[slot] = t
@@ -123,8 +128,12 @@ public struct DNSTransactionTracker {
             if last.frame == t.queryFrame {
                 last.settledOK = (m.rcode == .noError || m.rcode == .nxDomain) && !m.truncated && !t.late
                 if m.truncated && e.transport == .udp { last.tcFrame = e.frame }
-                lastAttempt[qk] = last
             }
+            last.open -= 1
+            // A question settled well with nothing of it in flight is no longer followed: a repeat is a first
+            // attempt either way and no late answer can come, so the table holds open and failed questions, not
+            // every name asked in the window.
+            lastAttempt[qk] = last.open <= 0 && last.settledOK && last.tcFrame == nil ? nil : last
         }
         emit(t)
     }
@@ -139,6 +148,7 @@ public struct DNSTransactionTracker {
         guard let (key, slots) = candidates.min(by: { ($0.1.first ?? 0) < ($1.1.first ?? 0) }), let slot = slots.first,
               var t = open.removeValue(forKey: slot) else { return }
         byKey[key] = Slots(Array(slots.dropFirst()))
+        settledQuestion(t)
         t.outcome = .icmpError
         t.icmp = e
         t.responseFrame = e.frame
@@ -182,9 +192,16 @@ public struct DNSTransactionTracker {
             s.removeAll { $0 == slot }
             byKey[key] = Slots(s)
         }
+        settledQuestion(t)
         t.outcome = .unanswered
         t.endedByCapture = endedByCapture
         emit(t)
+    }
+
+    /// One query of `t`'s question is no longer open (settled without an answer).
+    mutating func settledQuestion(_ t: DNSTransaction) {
+        let qk = QuestionKey(client: t.client.address, qname: asciiLowercased(t.qname), qtype: t.qtype.rawValue)
+        lastAttempt[qk]?.open -= 1
     }
 
     mutating func unmatched(_ frame: Int) {

@@ -39,7 +39,8 @@ public struct DNSSummary {
     public private(set) var total = 0
     public let maxKeys: Int
     public let maxFailedKept: Int
-    let reservoir = 256
+    /// RTT samples kept per row (the median is estimated from them; min and max are exact).
+    let reservoir = 64
 
     public init(maxKeys: Int = 10_000, maxFailedKept: Int = 500) {
         self.maxKeys = maxKeys
