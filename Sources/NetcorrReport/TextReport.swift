@@ -26,9 +26,13 @@ extension DNSSummary {
             + Text.rpad("retry", 7) + "  rtt min/median/max\n"
         var shown = Array(rows)
         if shown.count > maxRows {
-            func bad(_ r: Row) -> Int { r.queries - (r.byRcode[.noError] ?? 0) + r.late }
-            shown.sort { (bad($0.value), $0.value.queries, $1.key) > (bad($1.value), $1.value.queries, $0.key) }
-            shown.removeLast(shown.count - maxRows)
+            // The rank is two integers; names are compared only among the rows tied at the cut.
+            func rank(_ r: Row) -> (Int, Int) { (r.queries - (r.byRcode[.noError] ?? 0) + r.late, r.queries) }
+            let cut = shown.map { rank($0.value) }.sorted(by: >)[maxRows - 1]
+            var above = shown.filter { rank($0.value) > cut }
+            let tied = shown.filter { rank($0.value) == cut }.sorted { $0.key < $1.key }
+            above += tied.prefix(maxRows - above.count)
+            shown = above
         }
         for (k, r) in shown.sorted(by: { $0.key < $1.key }) {
             let noerr = r.byRcode[.noError] ?? 0, nx = r.byRcode[.nxDomain] ?? 0, sf = r.byRcode[.servFail] ?? 0

@@ -345,9 +345,17 @@ public struct DNSNameCache {
     mutating func intern() -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for c in scratch { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
-        if let s = table[h], s.utf8.elementsEqual(scratch) { return s }
+        if let s = table[h], same(s, scratch) { return s }
         let s = String(decoding: scratch, as: UTF8.self)
         if table.count < capacity { table[h] = s }
         return s
+    }
+
+    /// Byte equality of a cached name and the scratch bytes (one memcmp for native strings).
+    func same(_ s: String, _ bytes: [UInt8]) -> Bool {
+        guard s.utf8.count == bytes.count else { return false }
+        return s.utf8.withContiguousStorageIfAvailable { a in
+            bytes.withUnsafeBufferPointer { b in a.elementsEqual(b) }
+        } ?? s.utf8.elementsEqual(bytes)
     }
 }

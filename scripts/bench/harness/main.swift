@@ -12,7 +12,11 @@ import NetcorrReport
 
 struct Sink: EventSink {
     var dns = DNSSummary()
-    var evidence = Evidence()
+    var evidence: Evidence = {
+        var l = EvidenceLimits()
+        l.foldHealthyDNS = true   // as `netcorr replay` without --events or --html
+        return Evidence(limits: l)
+    }()
     var wantsDNSMessages: Bool { true }
     mutating func dns(_ e: DNSMessageEvent) { evidence.dns(e) }
     mutating func dnsTransaction(_ t: DNSTransaction) { dns.add(t); evidence.dnsTransaction(t) }
