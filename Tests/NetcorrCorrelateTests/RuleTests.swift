@@ -347,3 +347,88 @@ enum Make {
     /// Near-miss: a handful are reported one by one.
     @Test func aFewStaySeparate() { #expect(Make.run(nxdomains(5)).count == 5) }
 }
+
+/// `EvidenceLimits.foldHealthyDNS`: healthy lookups are counted, not kept, and the findings are the same as
+/// with every transaction kept. Events arrive as the pipeline sends them: each query when it is seen, each
+/// transaction when it settles (an unanswered one long after its query).
+@Suite struct HealthyFoldTests {
+    enum Step { case query(DNSTransaction), settle(DNSTransaction), log(LogEvent) }
+
+    static func query(_ t: DNSTransaction) -> DNSMessageEvent {
+        var m = DNSMessage(id: t.id, flags: 0x0100, qdcount: 1, ancount: 0, nscount: 0, arcount: 0)
+        m.qname = t.qname; m.qtype = t.qtype; m.qclass = 1
+        return DNSMessageEvent(frame: t.queryFrame, ts: t.queryTS, src: t.client, dst: t.server, transport: t.transport, message: m)
+    }
+
+    static func feed(_ steps: [Step], fold: Bool) -> Evidence {
+        var l = EvidenceLimits()
+        l.foldHealthyDNS = fold
+        var ev = Evidence(limits: l)
+        for s in steps {
+            switch s {
+            case .query(let t): ev.dns(query(t))
+            case .settle(let t): ev.dnsTransaction(t)
+            case .log(let e): ev.log(e)
+            }
+        }
+        ev.finishDNS()
+        return ev
+    }
+
+    static func same(_ steps: [Step]) -> (folded: Evidence, findings: [Finding]) {
+        let a = feed(steps, fold: true), b = feed(steps, fold: false)
+        let fa = Make.run(a), fb = Make.run(b)
+        #expect(fa.map(\.summary) == fb.map(\.summary))
+        #expect(fa.map(\.packets) == fb.map(\.packets))
+        return (a, fa)
+    }
+
+    @Test func answerHeldWhileItsLookupMayStillFail() throws {
+        // A answered at once while AAAA of the same lookup is still open; the AAAA fails later.
+        let a = Make.txn(1, at: 0, port: 1, answeredAt: 0.001)
+        let aaaa = Make.txn(2, at: 0, type: .aaaa, port: 2)
+        let retry = Make.txn(3, at: 1, type: .aaaa, port: 3, answeredAt: 1.001, answers: 0, attempt: 2, retryOf: 2)
+        // Another client's lookup at the same time, healthy from end to end.
+        var other = Make.txn(4, at: 0.5, name: "db.test", port: 9, answeredAt: 0.502)
+        other.client = Endpoint(IPAddress("10.0.0.3")!, 9)
+        let (ev, f) = Self.same([.query(a), .query(aaaa), .settle(a), .query(other), .settle(other), .query(retry),
+                                 .settle(retry), .settle(aaaa)])
+        let x = try #require(f.first)
+        #expect(x.cause == .dnsNoResponse && x.recovered)
+        #expect(ev.transactions.contains { $0.queryFrame == 1 }, "the A answer belongs to the failing lookup")
+        #expect(!ev.transactions.contains { $0.queryFrame == 4 } && ev.healthyDNSFolded == 1)
+        #expect(ev.dnsTransactionsByClient[Make.client] == 3)
+    }
+
+    @Test func healthyLookupsAloneAreCountedOnly() {
+        var steps: [Step] = []
+        for i in 0..<50 {
+            let t = Make.txn(i + 1, at: Double(i) * 0.1, name: "svc\(i % 5).test", port: UInt16(100 + i), answeredAt: Double(i) * 0.1 + 0.002)
+            steps += [.query(t), .settle(t)]
+        }
+        let (ev, f) = Self.same(steps)
+        #expect(f.isEmpty)
+        #expect(ev.transactions.isEmpty && ev.healthyDNSFolded == 50)
+    }
+
+    /// Near-miss: a later query of the same name, after the lookup had its answer, is a new lookup; the healthy
+    /// answer before it is not needed, and a failing one after it still gives its finding.
+    @Test func failureAfterASucceededLookupIsItsOwnLookup() throws {
+        let ok = Make.txn(1, at: 0, port: 1, answeredAt: 0.001)
+        let bad = Make.txn(2, at: 3, port: 2, answeredAt: 3.001, rcode: .servFail, answers: 0)
+        let (_, f) = Self.same([.query(ok), .settle(ok), .query(bad), .settle(bad)])
+        #expect(f.first?.cause == .dnsServfail)
+    }
+
+    /// A query the log names is kept whatever it shows: here its answer was on the wire at once, and the log
+    /// says it timed out (the program did not take the reply).
+    @Test func queryNamedByTheLogIsKept() throws {
+        let t = Make.txn(1, at: 0, port: 5555, answeredAt: 0.002)
+        var e = LogEvent(file: "app.log", line: 3, ts: Make.t(5), tsSource: .prefix, kind: .error,
+                         message: "lookup app.test on 10.0.0.10:53: read udp 10.0.0.2:5555->10.0.0.10:53: i/o timeout")
+        e.errorKind = .dnsTimeout; e.local = Endpoint(Make.client, 5555); e.server = Make.dns; e.host = "app.test"
+        let (ev, f) = Self.same([.log(e), .query(t), .settle(t)])
+        #expect(ev.transactions.count == 1)
+        #expect(f.first?.cause == .dnsReplyIgnored)
+    }
+}
