@@ -107,15 +107,13 @@ struct ReplayCommand: ParsableCommand {
             for f in analysis.findings { sink.writer?.finding(f) }
             sink.writer?.flush()
         } else if report.format == .json {
-            Output.print(FindingsJSON.render(analysis, stats: statsList(pipeline), digits: reader.timestampDigits))
+            Output.print(FindingsJSON.render(analysis, stats: ReportText.stats(pipeline, evidence: sink.evidence), digits: reader.timestampDigits))
         } else {
             Output.print(render(pipeline: pipeline, sink: sink, reader: reader))
             Output.print("\n" + FindingsText(colour: report.colour, captureStart: pipeline.stats.firstTS).render(analysis))
         }
         if !analysis.findings.isEmpty { throw ExitCode(1) }
     }
-
-    func statsList(_ p: Pipeline) -> [(String, Int)] { ReportText.stats(p) }
 
     func render(pipeline: Pipeline, sink: ReplaySink, reader: PcapFileReader) -> String {
         ReportText.summary(name: file, linkType: reader.linkType, pipeline: pipeline, sink: sink)

@@ -7,11 +7,18 @@ import NetcorrReport
 
 /// Report pieces shared by replay and capture (same text, same JSON stats).
 enum ReportText {
-    static func stats(_ p: Pipeline) -> [(String, Int)] {
+    static func stats(_ p: Pipeline, evidence: Evidence? = nil) -> [(String, Int)] {
         let s = p.stats
-        return [("packets", s.packets), ("bytes", s.bytes), ("dns_messages", s.dnsMessages), ("dns_malformed", s.dnsMalformed),
-                ("tcp_connections", s.tcpConnections), ("duplicates", s.duplicates), ("snaplen_truncated", s.snaplenTruncated),
-                ("anomalies", s.anomalies.total)]
+        var out = [("packets", s.packets), ("bytes", s.bytes), ("dns_messages", s.dnsMessages), ("dns_malformed", s.dnsMalformed),
+                   ("tcp_connections", s.tcpConnections), ("duplicates", s.duplicates), ("snaplen_truncated", s.snaplenTruncated),
+                   ("anomalies", s.anomalies.total)]
+        if let e = evidence, e.dropped > 0 { out.append(("evidence_dropped", e.dropped)) }
+        return out
+    }
+
+    /// Said when the evidence caps were reached: the findings cannot count what was not kept.
+    static func droppedWarning(_ e: Evidence) -> String {
+        e.dropped == 0 ? "" : "  ⚠ \(e.dropped) events past the evidence limits were counted, not kept: findings after that point may be missing or undercounted\n"
     }
 
     /// The summary block above the findings: packets, protocols, DNS transactions, connections.
@@ -33,6 +40,7 @@ enum ReportText {
                 "\(a) ×\(n) (#" + (s.anomalies.firstFrames[a] ?? []).map(String.init).joined(separator: ", #") + ")"
             }.joined(separator: "; ") + "\n"
         }
+        out += droppedWarning(sink.evidence)
         out += "\n" + sink.dns.render(relativeTo: s.firstTS)
         let conns = ConnectionsText.render(sink.evidence, relativeTo: s.firstTS)
         if !conns.isEmpty { out += "\n" + conns }
