@@ -21,8 +21,10 @@ public struct EvidenceLimits: Sendable {
     /// An answer faster than this is never judged late (Go's resolver waits at least 1 s per attempt; lower it
     /// with a smaller --dns-timeout).
     public var healthyRTT: Duration = .seconds(1)
-    /// How long after a failing query the healthy queries of its client and name are kept (the correlator
-    /// groups a lookup over at most twice the client's timeout, and Go's timeout is at most 30 s).
+    /// How long after a failing query the healthy queries of its client and name are kept: the correlator
+    /// groups a lookup over gaps of at most twice the client's timeout plus a second, and that timeout (given, or
+    /// inferred from retries the tracker links within its retry window) is at most the tracker's retry window.
+    /// `netcorr replay` sets it from that window; the default fits Go's longest timeout (30 s).
     public var dnsContext: Duration = .seconds(61)
     public init() {}
 }
