@@ -91,7 +91,7 @@ public struct Evidence: EventSink {
     /// log is read before the packets when healthy lookups are folded).
     public var dnsLogClients: Set<Endpoint> = []
     var dnsKeys: [DNSLookupKey: DNSKeyState] = [:]
-    var dnsSweep = Timestamp(nanoseconds: .min)
+    var dnsSweep: Timestamp?
 
     public init(limits: EvidenceLimits = .init()) { self.limits = limits }
 
@@ -147,7 +147,7 @@ public struct Evidence: EventSink {
             if s.hotUntil < end { s.hotUntil = end }
         }
         dnsKeys[k] = s
-        if now - dnsSweep > .seconds(1) { sweepDNS(now: now) }
+        if dnsSweep.map({ now - $0 > .seconds(1) }) ?? true { sweepDNS(now: now) }
     }
 
     /// Answered at once with an address, first try: the correlator finds nothing in a lookup made only of these.

@@ -67,7 +67,8 @@ public struct DNSTransactionTracker {
     var order: Deque<Int> = []
     var nextSlot = 0
     var lastAttempt: [QuestionKey: LastAttempt] = [:]
-    var lastSweep = Timestamp(nanoseconds: .min)
+    /// nil until the first sweep (a difference with Int64.min would wrap and never come out positive).
+    var lastSweep: Timestamp?
     /// Responses that matched no open query (wrong id, port or question, or a duplicate).
     public private(set) var unmatchedResponses: [Int] = []
     public private(set) var unmatchedResponseCount = 0
@@ -165,7 +166,7 @@ public struct DNSTransactionTracker {
             order.removeFirst()
             settleUnanswered(slot, emit: emit, endedByCapture: false)
         }
-        if now - lastSweep > options.retryWindow {
+        if lastSweep.map({ now - $0 > options.retryWindow }) ?? true {
             lastSweep = now
             // In place: a filtered copy rebuilt (and re-grew) the whole table every window.
             var stale: [QuestionKey] = []

@@ -138,4 +138,21 @@ struct Script {
         #expect(s.txn(3)?.attempt == 2)
         #expect(s.txn(1)?.rcode == .servFail)
     }
+
+    /// Memory follows the questions in flight, not the file: questions answered well are forgotten at once, and
+    /// failed ones once the retry window has passed (epoch-sized capture times included: a sweep clock that
+    /// starts at Int64.min wrapped and never swept).
+    @Test func questionTableStaysBounded() {
+        var s = Script()
+        let base = 1_795_000_000.0
+        for i in 0..<2000 {
+            let t = base + Double(i) * 0.05   // 100 s of capture time
+            s.query(2 * i + 1, at: t, id: UInt16(i & 0xffff), port: UInt16(20000 + i % 1000), name: "n\(i).test")
+            if i % 2 == 0 { s.response(2 * i + 2, at: t + 0.001, id: UInt16(i & 0xffff), port: UInt16(20000 + i % 1000), name: "n\(i).test") }
+        }
+        // Half answered well (forgotten at once), half unanswered (kept for retries within the 12 s window).
+        #expect(s.tracker.lastAttempt.count < 2 * 12 * 20 / 2 + 50, "\(s.tracker.lastAttempt.count) questions followed")
+        #expect(s.out.filter { $0.outcome == .answered }.count == 1000)
+    }
 }
+
