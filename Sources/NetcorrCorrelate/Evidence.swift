@@ -109,7 +109,11 @@ public struct Evidence: EventSink {
             // The tracker opens a transaction for this query (same conditions): its lookup is not settled until
             // the transaction is.
             if limits.foldHealthyDNS, e.message.opcode == 0, let q = e.message.qname, e.message.qtype != nil {
-                dnsKeys[DNSLookupKey(e.src.address, q), default: DNSKeyState()].open += 1
+                let k = DNSLookupKey(e.src.address, q)
+                var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
+                s.open += 1
+                s.asked(lowerName(q), at: e.ts)
+                dnsKeys[k] = s
             }
             return
         }
@@ -130,7 +134,7 @@ public struct Evidence: EventSink {
         var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
         s.open -= 1
         if isHealthy(t) && !dnsLogClients.contains(t.client) {
-            if t.queryTS <= s.hotUntil {
+            if t.queryTS <= s.hotUntil && s.related(lowerName(t.qname), at: t.queryTS) {
                 keep(t)
             } else {
                 // Held while a query of the same client and name is still open: it may yet fail, and then this
@@ -141,10 +145,14 @@ public struct Evidence: EventSink {
             }
         } else {
             keep(t)
-            for p in s.pen { keep(p) }
-            s.pen = []
             let end = (t.responseTS ?? t.queryTS + limits.dnsContext) + limits.dnsContext
-            if s.hotUntil < end { s.hotUntil = end }
+            s.failed(lowerName(t.qname), until: end)
+            // Held answers that may share this query's lookup are kept; the others wait on.
+            var rest: [DNSTransaction] = []
+            for p in s.pen {
+                if s.related(lowerName(p.qname), at: p.queryTS) { keep(p) } else { rest.append(p) }
+            }
+            s.pen = rest
         }
         dnsKeys[k] = s
         if dnsSweep.map({ now - $0 > .seconds(1) }) ?? true { sweepDNS(now: now) }
@@ -174,6 +182,7 @@ public struct Evidence: EventSink {
                 healthyDNSFolded += s.pen.count
                 dnsKeys.values[i].pen = []
             }
+            dnsKeys.values[i].forget(before: now - limits.dnsContext)
             if dnsKeys.values[i].pen.isEmpty && s.hotUntil < now { gone.append(k) }
         }
         for k in gone { dnsKeys[k] = nil }
@@ -268,11 +277,84 @@ struct DNSLookupKey: Hashable {
     }
 }
 
+/// What the fold knows of one client and first label.
+///
+/// The correlator puts two queries in one lookup only when both names extend (or are) the lookup's base, a name
+/// this client asked: so a healthy answer for M can belong to the lookup of a failing query for N only when one
+/// name is a label-prefix of the other, or a label-prefix of their common part was asked. That is what
+/// `related` checks; when more names than it follows are in play (`saturated`), every answer counts as related.
 struct DNSKeyState {
+    static let followed = 16
     /// Queries sent and not yet settled.
     var open = 0
-    /// Healthy answers keep while this is ahead of their query: a failing query of the same key is near.
+    /// The latest `until` of `hot`: no healthy answer after it is related.
     var hotUntil = Timestamp(nanoseconds: .min)
+    /// Names (lower case) of failing queries, with how long answers near them are kept.
+    var hot: [(name: String, until: Timestamp)] = []
+    /// Names (lower case) this client asked, with when it last asked.
+    var asked: [(name: String, ts: Timestamp)] = []
+    var saturated = false
     var pen: [DNSTransaction] = []
     var lastAnswer = Timestamp(nanoseconds: .min)
+
+    mutating func asked(_ name: String, at ts: Timestamp) {
+        if let i = asked.firstIndex(where: { $0.name == name }) { asked[i].ts = ts; return }
+        if asked.count >= Self.followed { saturated = true; return }
+        asked.append((name, ts))
+    }
+
+    mutating func failed(_ name: String, until: Timestamp) {
+        if hotUntil < until { hotUntil = until }
+        if let i = hot.firstIndex(where: { $0.name == name }) { if hot[i].until < until { hot[i].until = until }; return }
+        if hot.count >= Self.followed { saturated = true; return }
+        hot.append((name, until))
+    }
+
+    func related(_ m: String, at ts: Timestamp) -> Bool {
+        if saturated { return true }
+        for h in hot where ts <= h.until {
+            let c = commonLabels(m, h.name)
+            if c == m.utf8.count || c == h.name.utf8.count { return true }
+            for a in asked where a.name.utf8.count <= c && isLabelPrefix(a.name, of: m) { return true }
+        }
+        return false
+    }
+
+    /// Names asked or failed before `t` are forgotten (and the key is precise again once nothing is hot).
+    mutating func forget(before t: Timestamp) {
+        hot.removeAll { $0.until < t }
+        asked.removeAll { $0.ts < t }
+        if hot.isEmpty && asked.count < Self.followed { saturated = false }
+    }
+}
+
+/// Bytes of the longest common label-prefix of two names ("a.b.c", "a.b.d" → 3, the length of "a.b").
+func commonLabels(_ a: String, _ b: String) -> Int {
+    var last = 0, i = 0
+    var x = a.utf8.makeIterator(), y = b.utf8.makeIterator()
+    while true {
+        let p = x.next(), q = y.next()
+        if p == nil || q == nil {
+            // One ended: the common part runs to its end when the other ends too or continues with a dot.
+            if p == nil && q == nil { return i }
+            if (p == nil && q == 0x2e) || (q == nil && p == 0x2e) { return i }
+            return last
+        }
+        if p != q { return last }
+        if p == 0x2e { last = i }
+        i += 1
+    }
+}
+
+/// `p` is `m` or `m` minus some trailing labels.
+func isLabelPrefix(_ p: String, of m: String) -> Bool {
+    let pc = p.utf8.count, mc = m.utf8.count
+    guard pc <= mc, m.utf8.starts(with: p.utf8) else { return false }
+    return pc == mc || m.utf8[m.utf8.index(m.utf8.startIndex, offsetBy: pc)] == 0x2e
+}
+
+/// Lower case as the correlator compares names (ASCII fast path, no new String when there is nothing to lower).
+func lowerName(_ s: String) -> String {
+    for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
+    return s
 }

@@ -431,4 +431,26 @@ enum Make {
         #expect(ev.transactions.count == 1)
         #expect(f.first?.cause == .dnsReplyIgnored)
     }
+
+    /// The correlator's lookup of "app" holds "app.x.test" and "app.y.test" (both extend the asked base): the
+    /// healthy sibling is kept. "www.b.test" shares only the first label with the failing "www.a.test", and
+    /// "www" was never asked: it is its own lookup, folded.
+    @Test func siblingsAreRelatedOnlyThroughAnAskedBase() {
+        let base = Make.txn(1, at: 0, name: "app", port: 1, answeredAt: 0.001)
+        let bad = Make.txn(2, at: 0, name: "app.x.test", port: 2, answeredAt: 0.002, rcode: .servFail, answers: 0)
+        let sib = Make.txn(3, at: 0.003, name: "App.Y.test", port: 3, answeredAt: 0.004)
+        let wa = Make.txn(4, at: 10, name: "www.a.test", port: 4, answeredAt: 10.001, rcode: .servFail, answers: 0)
+        let wb = Make.txn(5, at: 10.002, name: "www.b.test", port: 5, answeredAt: 10.003)
+        let (ev, _) = Self.same([.query(base), .query(bad), .settle(base), .settle(bad), .query(sib), .settle(sib),
+                                 .query(wa), .settle(wa), .query(wb), .settle(wb)])
+        #expect(Set(ev.transactions.map(\.queryFrame)) == [1, 2, 3, 4])
+        #expect(ev.healthyDNSFolded == 1)
+    }
+
+    @Test func labelPrefixes() {
+        #expect(commonLabels("a.b.c", "a.b.d") == 3 && commonLabels("a.b", "a.b") == 3 && commonLabels("a.b", "a.bc") == 1)
+        #expect(commonLabels("a.b", "a.b.c") == 3 && commonLabels("x", "y") == 0)
+        #expect(isLabelPrefix("a.b", of: "a.b.c") && isLabelPrefix("a.b", of: "a.b") && !isLabelPrefix("a.b", of: "a.bc"))
+    }
 }
+
