@@ -5,7 +5,9 @@ struct Lookup {
     var client: IPAddress
     var base: String
     var names: [String] = []
-    var txns: [DNSTransaction] = []
+    /// Indices into `Evidence.transactions` (the transactions themselves are re-judged when a rule reads them:
+    /// a copy of every kept transaction per lookup doubled the correlator's memory).
+    var members: [Int32] = []
     var start: Timestamp
     var last: Timestamp
     /// When a name first got an address (the lookup's result); nil while none has.
@@ -36,7 +38,10 @@ extension Correlator {
         var open: [Key: [Int]] = [:]
         var lookupOfQuery: [Int: Int] = [:]
         let window = dnsTimeout + dnsTimeout + .seconds(1)
-        for t in evidence.transactions.map(rejudged).sorted(by: { $0.queryTS < $1.queryTS }) {
+        let all = evidence.transactions
+        let order = all.indices.sorted { all[$0].queryTS < all[$1].queryTS }
+        for n in order {
+            let t = rejudged(all[n])
             let lower = t.qname.lowercased()
             let key = Key(client: t.client.address, label: lower.split(separator: ".", maxSplits: 1).first ?? Substring(lower))
             var list = open[key] ?? []
@@ -59,7 +64,7 @@ extension Correlator {
             lookupOfQuery[t.queryFrame] = i
             if t.qname.count < lookups[i].base.count { lookups[i].base = t.qname }
             if !lookups[i].names.contains(where: { $0.lowercased() == lower }) { lookups[i].names.append(t.qname) }
-            lookups[i].txns.append(t)
+            lookups[i].members.append(Int32(n))
             // An unanswered query holds the lookup until its timeout runs out.
             lookups[i].last = max(lookups[i].last, t.responseTS ?? (t.outcome == .unanswered ? t.queryTS + dnsTimeout : t.queryTS))
             if t.outcome == .answered, t.rcode == .noError, t.answers > 0, !t.truncated, !t.late, let r = t.responseTS,
@@ -75,7 +80,7 @@ extension Correlator {
     func logLines(for l: Lookup) -> [LogEvent] {
         if evidence.logs.isEmpty { return [] }
         var idx: Set<Int> = []
-        for c in Set(l.txns.map(\.client)) { for i in ix.logsByLocal[c] ?? [] { idx.insert(i) } }
+        for c in Set(l.members.map { evidence.transactions[Int($0)].client }) { for i in ix.logsByLocal[c] ?? [] { idx.insert(i) } }
         // Log lines naming one of the lookup's names (Go names the host as asked, without search suffixes).
         var hosts: Set<String> = []
         for n in l.names {
@@ -119,7 +124,7 @@ extension Correlator {
     }
 
     func classify(_ l: Lookup, logs: [LogEvent]) -> Finding? {
-        let txns = l.txns
+        let txns = l.members.map { rejudged(evidence.transactions[Int($0)]) }
         let failed = l.succeededAt == nil
         let endOfLookup = max(l.succeededAt ?? l.last, txns.filter { $0.attempt > 1 }.map(\.queryTS).max() ?? l.start)
         // Only what happened before the lookup had its answer can have delayed it.
