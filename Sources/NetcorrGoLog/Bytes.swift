@@ -1,4 +1,11 @@
 import NetcorrCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A read-only view of a line's bytes. All scanning is on bytes; Strings are built only for kept fields.
 typealias Bytes = UnsafeBufferPointer<UInt8>
@@ -31,13 +38,16 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return nil
     }
 
-    /// First occurrence of `p` at or after `i`.
+    /// First occurrence of `p` at or after `i` (memchr to each candidate first byte).
     func find(_ p: [UInt8], from i: Int = 0) -> Int? {
-        guard let f = p.first, p.count <= count else { return nil }
-        var k = Swift.max(0, i)
+        let start = Swift.max(0, i)
+        guard let f = p.first, p.count <= count - start, let base = baseAddress else { return nil }
         let last = count - p.count
+        var k = start
         while k <= last {
-            if self[k] == f && hasPrefix(p, at: k) { return k }
+            guard let r = memchr(base + k, Int32(f), last - k + 1) else { return nil }
+            k = UnsafeRawPointer(r) - UnsafeRawPointer(base)
+            if hasPrefix(p, at: k) { return k }
             k += 1
         }
         return nil
@@ -138,12 +148,51 @@ func goUnquote(_ p: Bytes, at start: Int) -> ([UInt8], Int)? {
 
 /// Text of bytes that may not be UTF-8: valid UTF-8 as is, otherwise each byte as Latin-1.
 func lenientString(_ b: [UInt8]) -> String {
+    b.withUnsafeBufferPointer { lenientString($0) }
+}
+
+func lenientString(_ b: Bytes) -> String {
+    if isPlainASCII(b) { return String(decoding: b, as: UTF8.self) }
     if let s = String(validating: b, as: UTF8.self) { return s }
     return String(String.UnicodeScalarView(b.map { Unicode.Scalar($0) }))
 }
 
-/// Endpoint from "IP:PORT" / "[IPv6]:PORT" bytes.
+/// A Go `%q` string at `at` (the opening quote) as text (`lenientString` of `goUnquote`), and the index after
+/// its closing quote. Without a backslash before the closing quote the text is taken from the line as it is.
+func goQuotedString(_ p: Bytes, at start: Int) -> (String, Int)? {
+    guard start < p.count, p[start] == quote else { return nil }
+    var k = start + 1
+    while k < p.count {
+        let c = p[k]
+        if c == quote { return (lenientString(p.sub(start + 1, k)), k + 1) }
+        if c == 0x5c { break }
+        k += 1
+    }
+    guard let (b, end) = goUnquote(p, at: start) else { return nil }
+    return (lenientString(b), end)
+}
+
+/// Endpoint from "IP:PORT" / "[IPv6]:PORT" bytes. Plain "a.b.c.d:port" is read from the bytes; anything else
+/// goes through `Endpoint(Substring)`.
 func endpoint(_ p: Bytes) -> Endpoint? {
     guard p.count >= 3, p.count <= 64 else { return nil }
+    if let e = plainIPv4Endpoint(p) { return e }
     return Endpoint(Substring(p.string))
+}
+
+/// "a.b.c.d:port" with 1-3 digit octets up to 255 and a 1-5 digit port up to 65535, nothing else; nil
+/// otherwise (the caller then parses the text the general way, which gives the same answer for these).
+@inline(__always) func plainIPv4Endpoint(_ p: Bytes) -> Endpoint? {
+    var i = 0, addr: UInt32 = 0
+    for octet in 0..<4 {
+        var v: UInt32 = 0, n = 0
+        while i < p.count, p[i] &- 0x30 <= 9, n < 4 { v = v * 10 + UInt32(p[i] &- 0x30); n += 1; i += 1 }
+        guard n >= 1, n <= 3, v <= 255, i < p.count, p[i] == (octet == 3 ? colon : 0x2e) else { return nil }
+        addr = addr << 8 | v
+        i += 1
+    }
+    var port: UInt32 = 0, n = 0
+    while i < p.count, p[i] &- 0x30 <= 9, n < 6 { port = port * 10 + UInt32(p[i] &- 0x30); n += 1; i += 1 }
+    guard i == p.count, n >= 1, n <= 5, port <= 65535 else { return nil }
+    return Endpoint(.v4(addr), UInt16(port))
 }
