@@ -109,9 +109,17 @@ func goUnquote(_ p: Bytes, at start: Int) -> ([UInt8], Int)? {
     var out: [UInt8] = []
     var i = start + 1
     while i < p.count {
+        // A run of plain bytes is copied at once.
+        var k = i
+        while k < p.count, p[k] != quote, p[k] != 0x5c { k += 1 }
+        if k > i {
+            if out.isEmpty { out.reserveCapacity(Swift.min(p.count - start, 2 * (k - i) + 16)) }
+            out.append(contentsOf: p.sub(i, k))
+            i = k
+            continue
+        }
         let c = p[i]
         if c == quote { return (out, i + 1) }
-        if c != 0x5c { out.append(c); i += 1; continue }
         guard i + 1 < p.count else { return nil }
         let e = p[i + 1]
         switch e {
@@ -177,7 +185,28 @@ func goQuotedString(_ p: Bytes, at start: Int) -> (String, Int)? {
 func endpoint(_ p: Bytes) -> Endpoint? {
     guard p.count >= 3, p.count <= 64 else { return nil }
     if let e = plainIPv4Endpoint(p) { return e }
+    if notAnAddress(p) { return nil }
     return Endpoint(Substring(p.string))
+}
+
+/// Text `Endpoint(Substring)` is sure to refuse without building it: no ':' at all, or an ASCII address part
+/// (before the last ':') without ':', '%' or brackets (so it is read as dotted IPv4) holding a byte that no
+/// IPv4 octet can hold ("app.lab.test:8080").
+func notAnAddress(_ p: Bytes) -> Bool {
+    var last = -1, v6 = false, other = false
+    for i in 0..<p.count {
+        let c = p[i]
+        if c >= 0x80 { return false }
+        switch c {
+        case colon:
+            if last >= 0 { v6 = true }
+            last = i
+        case 0x25, 0x5b, 0x5d: v6 = true
+        case 0x30...0x39, 0x2e, 0x2b, 0x2d: break
+        default: if last < 0 { other = true }
+        }
+    }
+    return last < 0 || (!v6 && other)
 }
 
 /// "a.b.c.d:port" with 1-3 digit octets up to 255 and a 1-5 digit port up to 65535, nothing else; nil

@@ -89,6 +89,7 @@ extension GoLogLineParser {
         case 4:
             if s.hasPrefix(F.settingsColon, at: i) || s.hasPrefix(F.settingsEq, at: i) {
                 i += F.settingsColon.count
+                f.settings.reserveCapacity(8)
                 while i < s.count {
                     while i < s.count, s[i] == sp { i += 1 }
                     guard let eq = s.firstIndex(of: 0x3d, from: i), eq - i <= 40,

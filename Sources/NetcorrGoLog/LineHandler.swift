@@ -57,63 +57,80 @@ struct LineHandler {
             if room > 0 { partial.append(contentsOf: m.sub(0, room)) }
             return
         }
-        var ev: LogEvent
         if let jm = pre.jsonMessage {
-            ev = jm.withUnsafeBufferPointer { classify($0) }
+            jm.withUnsafeBufferPointer { add($0, pre) }
         } else if pre.cri && !partial.isEmpty {
             let room = parser.options.maxLineBytes - partial.count
             if room > 0 { partial.append(contentsOf: p.from(pre.messageStart).sub(0, room)) }
             // A joined CRI line may itself carry a Go log prefix inside.
             let joined = partial
             partial.removeAll(keepingCapacity: true)
-            ev = joined.withUnsafeBufferPointer { jb in
+            joined.withUnsafeBufferPointer { jb in
                 let inner = parser.splitPrefix(jb)
                 if let jm = inner.jsonMessage {
-                    return jm.withUnsafeBufferPointer { classify($0) }
+                    jm.withUnsafeBufferPointer { add($0, pre) }
+                } else {
+                    add(jb.from(inner.messageStart), pre)
                 }
-                return classify(jb.from(inner.messageStart))
             }
         } else {
-            ev = classify(p.from(pre.messageStart))
+            add(p.from(pre.messageStart), pre)
         }
-        ev.ts = pre.ts
-        ev.tsSource = pre.source
-        ev.stream = pre.stream
-        let keep = ev.kind != .unknown || emitUnknown
-        if ev.kind == .unknown { counts.unknownLines += 1 }
-        if let ts = ev.ts {
+    }
+
+    /// Recognises the message and times the event (or holds it). The event is built where it is handed out
+    /// from, at the end of `out`, and filled in there: a `LogEvent` is large, and each copy of one retains and
+    /// releases every String in it.
+    private mutating func add(_ m: Bytes, _ pre: GoLogPrefix) {
+        out.append(LogEvent(file: path, line: lineNumber, kind: .unknown, message: ""))
+        let i = out.count - 1
+        parser.recognise(m, into: &out[i], unknownMessage: emitUnknown)
+        out[i].ts = pre.ts
+        out[i].tsSource = pre.source
+        out[i].stream = pre.stream
+        let isUnknown = out[i].kind == .unknown
+        if isUnknown { counts.unknownLines += 1 }
+        let keep = !isUnknown || emitUnknown
+        if let ts = pre.ts {
             lastTs = ts
             if !held.isEmpty {
-                for var h in held { h.ts = ts; h.tsSource = .interpolated; emit(h) }
+                for k in held.indices {
+                    held[k].ts = ts; held[k].tsSource = .interpolated
+                    count(held, k)
+                }
+                out.insert(contentsOf: held, at: i)
                 held.removeAll()
             }
-            if keep { emit(ev) }
+            if keep { count(out, out.count - 1) } else { out.removeLast() }
         } else if keep {
             if let lastTs {
-                ev.ts = lastTs; ev.tsSource = .interpolated
-                emit(ev)
+                out[i].ts = lastTs; out[i].tsSource = .interpolated
+                count(out, i)
             } else if held.count < parser.options.maxHeldLines {
-                held.append(ev)
+                held.append(out.removeLast())
             } else {
-                emit(ev)
+                count(out, i)
             }
+        } else {
+            out.removeLast()
         }
     }
 
-    private func classify(_ m: Bytes) -> LogEvent {
-        parser.classify(message: m, file: path, line: lineNumber, unknownMessage: emitUnknown)
+    mutating func emit(_ e: LogEvent) {
+        out.append(e)
+        count(out, out.count - 1)
     }
 
-    mutating func emit(_ e: consuming LogEvent) {
+    /// Counts `events[i]` as handed out (field by field: taking the element would copy it).
+    private mutating func count(_ events: borrowing [LogEvent], _ i: Int) {
         counts.events += 1
-        switch e.tsSource {
+        switch events[i].tsSource {
         case .prefix, .run: counts.timestamped += 1
         case .interpolated: counts.interpolated += 1
         case .none: counts.untimed += 1
         }
-        kindTally.add(e.kind)
-        if let k = e.errorKind { errorTally.add(k) }
-        out.append(e)
+        kindTally.add(events[i].kind)
+        if let k = events[i].errorKind { errorTally.add(k) }
     }
 }
 

@@ -41,16 +41,17 @@ public struct GoLogLineParser: Sendable {
 
     /// Recognises the message (the line after its prefixes).
     public func classify(message m: UnsafeBufferPointer<UInt8>, file: String, line number: Int) -> LogEvent {
-        classify(message: m, file: file, line: number, unknownMessage: true)
+        var ev = LogEvent(file: file, line: number, kind: .unknown, message: "")
+        recognise(m, into: &ev, unknownMessage: true)
+        return ev
     }
 
-    /// `unknownMessage: false`: an unrecognised line's event gets an empty `message` (the reader counts such
-    /// lines and drops them, so their text is never built).
-    func classify(message m: Bytes, file: String, line number: Int, unknownMessage: Bool) -> LogEvent {
-        var ev = LogEvent(file: file, line: number, kind: .unknown, message: "")
+    /// Fills in a fresh event (kind `unknown`, no message) in place. `unknownMessage: false`: an unrecognised
+    /// line's event keeps an empty `message` (the reader counts such lines and drops them, so their text is
+    /// never built).
+    func recognise(_ m: Bytes, into ev: inout LogEvent, unknownMessage: Bool) {
         recognise(m, &ev)
         if unknownMessage || ev.kind != .unknown { ev.message = m.string }
-        return ev
     }
 
     private func recognise(_ m: Bytes, _ ev: inout LogEvent) {
