@@ -184,7 +184,7 @@ func goQuotedString(_ p: Bytes, at start: Int) -> (String, Int)? {
 /// goes through `Endpoint(Substring)`.
 func endpoint(_ p: Bytes) -> Endpoint? {
     guard p.count >= 3, p.count <= 64 else { return nil }
-    if let e = plainIPv4Endpoint(p) { return e }
+    if let e = plainIPv4Endpoint(p) ?? plainIPv6Endpoint(p) { return e }
     if notAnAddress(p) { return nil }
     return Endpoint(Substring(p.string))
 }
@@ -224,4 +224,56 @@ func notAnAddress(_ p: Bytes) -> Bool {
     while i < p.count, p[i] &- 0x30 <= 9, n < 6 { port = port * 10 + UInt32(p[i] &- 0x30); n += 1; i += 1 }
     guard i == p.count, n >= 1, n <= 5, port <= 65535 else { return nil }
     return Endpoint(.v4(addr), UInt16(port))
+}
+
+/// "[h:h:…]:port" with only hex groups of 1-4 digits and at most one "::" (no zone, no IPv4 tail), and a 1-5
+/// digit port up to 65535; nil otherwise (the caller then parses the text the general way, which gives the
+/// same answer for these).
+func plainIPv6Endpoint(_ p: Bytes) -> Endpoint? {
+    guard p.count >= 6, p[0] == 0x5b, let close = p.firstIndex(of: 0x5d), close + 2 < p.count, p[close + 1] == colon
+    else { return nil }
+    var port: UInt32 = 0
+    for k in (close + 2)..<p.count {
+        let d = p[k] &- 0x30
+        guard d <= 9, k - (close + 2) < 5 else { return nil }
+        port = port * 10 + UInt32(d)
+    }
+    guard port <= 65535 else { return nil }
+    let a = p.sub(1, close)
+    // Groups before and after "::" (or all eight when there is none).
+    var head: [UInt16] = [], tail: [UInt16] = []
+    var afterGap = false
+    var i = 0
+    if a.count >= 2, a[0] == colon, a[1] == colon { afterGap = true; i = 2 }
+    while i < a.count {
+        var v: UInt16 = 0, n = 0
+        while i < a.count, let h = hexValue(a[i]) {
+            guard n < 4 else { return nil }
+            v = v << 4 | UInt16(h); n += 1; i += 1
+        }
+        guard n > 0 else { return nil }
+        if afterGap { tail.append(v) } else { head.append(v) }
+        if i == a.count { break }
+        guard a[i] == colon else { return nil }
+        i += 1
+        if i < a.count, a[i] == colon {
+            guard !afterGap else { return nil }
+            afterGap = true; i += 1
+            if i == a.count { break }
+        } else if i == a.count {
+            return nil
+        }
+    }
+    let groups: [UInt16]
+    if afterGap {
+        guard head.count + tail.count <= 7 else { return nil }
+        groups = head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
+    } else {
+        guard head.count == 8 else { return nil }
+        groups = head
+    }
+    var hi: UInt64 = 0, lo: UInt64 = 0
+    for k in 0..<4 { hi = hi << 16 | UInt64(groups[k]) }
+    for k in 4..<8 { lo = lo << 16 | UInt64(groups[k]) }
+    return Endpoint(.v6(hi, lo), UInt16(port))
 }

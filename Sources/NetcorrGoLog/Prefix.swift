@@ -45,6 +45,8 @@ struct Civil {
     var end: Int
 }
 
+private let pow10: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
 /// Two decimal digits at `i` (in bounds), or -1.
 @inline(__always) private func two(_ p: Bytes, _ i: Int) -> Int {
     let a = p[i] &- 0x30, b = p[i + 1] &- 0x30
@@ -63,13 +65,14 @@ struct Civil {
     var k = i + 19
     var nanos: Int64 = 0
     if k < p.count && (p[k] == 0x2e || p[k] == comma) {
-        var n = 0, scale: Int64 = 100_000_000
+        var n = 0
         k += 1
         while k < p.count, p[k] &- 0x30 <= 9 {
-            if n < 9 { nanos += Int64(p[k] - 0x30) * scale; scale /= 10 }
+            if n < 9 { nanos = nanos * 10 + Int64(p[k] - 0x30) }
             n += 1; k += 1
         }
         if n == 0 { return nil }
+        if n < 9 { nanos *= pow10[9 - n] }
     }
     let days = daysFromCivil(y, mo, d)
     return Civil(seconds: Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s), nanos: nanos, end: k)

@@ -58,7 +58,7 @@ public struct GoLogReader {
     public mutating func next() -> LogEvent? {
         while true {
             if let e = queue.popLast() { return e }
-            if lines.out.count == 1 { return lines.out.removeLast() }
+            if lines.out.count == 1 { return lines.out.popLast() }
             if !lines.out.isEmpty {
                 swap(&queue, &lines.out)
                 queue.reverse()
