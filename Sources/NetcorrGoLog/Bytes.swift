@@ -1,4 +1,11 @@
 import NetcorrCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A read-only view of a line's bytes. All scanning is on bytes; Strings are built only for kept fields.
 typealias Bytes = UnsafeBufferPointer<UInt8>
@@ -31,13 +38,16 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return nil
     }
 
-    /// First occurrence of `p` at or after `i`.
+    /// First occurrence of `p` at or after `i` (memchr to each candidate first byte).
     func find(_ p: [UInt8], from i: Int = 0) -> Int? {
-        guard let f = p.first, p.count <= count else { return nil }
-        var k = Swift.max(0, i)
+        let start = Swift.max(0, i)
+        guard let f = p.first, p.count <= count - start, let base = baseAddress else { return nil }
         let last = count - p.count
+        var k = start
         while k <= last {
-            if self[k] == f && hasPrefix(p, at: k) { return k }
+            guard let r = memchr(base + k, Int32(f), last - k + 1) else { return nil }
+            k = UnsafeRawPointer(r) - UnsafeRawPointer(base)
+            if hasPrefix(p, at: k) { return k }
             k += 1
         }
         return nil
@@ -99,9 +109,17 @@ func goUnquote(_ p: Bytes, at start: Int) -> ([UInt8], Int)? {
     var out: [UInt8] = []
     var i = start + 1
     while i < p.count {
+        // A run of plain bytes is copied at once.
+        var k = i
+        while k < p.count, p[k] != quote, p[k] != 0x5c { k += 1 }
+        if k > i {
+            if out.isEmpty { out.reserveCapacity(Swift.min(p.count - start, 2 * (k - i) + 16)) }
+            out.append(contentsOf: p.sub(i, k))
+            i = k
+            continue
+        }
         let c = p[i]
         if c == quote { return (out, i + 1) }
-        if c != 0x5c { out.append(c); i += 1; continue }
         guard i + 1 < p.count else { return nil }
         let e = p[i + 1]
         switch e {
@@ -138,12 +156,124 @@ func goUnquote(_ p: Bytes, at start: Int) -> ([UInt8], Int)? {
 
 /// Text of bytes that may not be UTF-8: valid UTF-8 as is, otherwise each byte as Latin-1.
 func lenientString(_ b: [UInt8]) -> String {
+    b.withUnsafeBufferPointer { lenientString($0) }
+}
+
+func lenientString(_ b: Bytes) -> String {
+    if isPlainASCII(b) { return String(decoding: b, as: UTF8.self) }
     if let s = String(validating: b, as: UTF8.self) { return s }
     return String(String.UnicodeScalarView(b.map { Unicode.Scalar($0) }))
 }
 
-/// Endpoint from "IP:PORT" / "[IPv6]:PORT" bytes.
+/// A Go `%q` string at `at` (the opening quote) as text (`lenientString` of `goUnquote`), and the index after
+/// its closing quote. Without a backslash before the closing quote the text is taken from the line as it is.
+func goQuotedString(_ p: Bytes, at start: Int) -> (String, Int)? {
+    guard start < p.count, p[start] == quote else { return nil }
+    var k = start + 1
+    while k < p.count {
+        let c = p[k]
+        if c == quote { return (lenientString(p.sub(start + 1, k)), k + 1) }
+        if c == 0x5c { break }
+        k += 1
+    }
+    guard let (b, end) = goUnquote(p, at: start) else { return nil }
+    return (lenientString(b), end)
+}
+
+/// Endpoint from "IP:PORT" / "[IPv6]:PORT" bytes. Plain "a.b.c.d:port" is read from the bytes; anything else
+/// goes through `Endpoint(Substring)`.
 func endpoint(_ p: Bytes) -> Endpoint? {
     guard p.count >= 3, p.count <= 64 else { return nil }
+    if let e = plainIPv4Endpoint(p) ?? plainIPv6Endpoint(p) { return e }
+    if notAnAddress(p) { return nil }
     return Endpoint(Substring(p.string))
+}
+
+/// Text `Endpoint(Substring)` is sure to refuse without building it: no ':' at all, or an ASCII address part
+/// (before the last ':') without ':', '%' or brackets (so it is read as dotted IPv4) holding a byte that no
+/// IPv4 octet can hold ("app.lab.test:8080").
+func notAnAddress(_ p: Bytes) -> Bool {
+    var last = -1, v6 = false, other = false
+    for i in 0..<p.count {
+        let c = p[i]
+        if c >= 0x80 { return false }
+        switch c {
+        case colon:
+            if last >= 0 { v6 = true }
+            last = i
+        case 0x25, 0x5b, 0x5d: v6 = true
+        case 0x30...0x39, 0x2e, 0x2b, 0x2d: break
+        default: if last < 0 { other = true }
+        }
+    }
+    return last < 0 || (!v6 && other)
+}
+
+/// "a.b.c.d:port" with 1-3 digit octets up to 255 and a 1-5 digit port up to 65535, nothing else; nil
+/// otherwise (the caller then parses the text the general way, which gives the same answer for these).
+@inline(__always) func plainIPv4Endpoint(_ p: Bytes) -> Endpoint? {
+    var i = 0, addr: UInt32 = 0
+    for octet in 0..<4 {
+        var v: UInt32 = 0, n = 0
+        while i < p.count, p[i] &- 0x30 <= 9, n < 4 { v = v * 10 + UInt32(p[i] &- 0x30); n += 1; i += 1 }
+        guard n >= 1, n <= 3, v <= 255, i < p.count, p[i] == (octet == 3 ? colon : 0x2e) else { return nil }
+        addr = addr << 8 | v
+        i += 1
+    }
+    var port: UInt32 = 0, n = 0
+    while i < p.count, p[i] &- 0x30 <= 9, n < 6 { port = port * 10 + UInt32(p[i] &- 0x30); n += 1; i += 1 }
+    guard i == p.count, n >= 1, n <= 5, port <= 65535 else { return nil }
+    return Endpoint(.v4(addr), UInt16(port))
+}
+
+/// "[h:h:…]:port" with only hex groups of 1-4 digits and at most one "::" (no zone, no IPv4 tail), and a 1-5
+/// digit port up to 65535; nil otherwise (the caller then parses the text the general way, which gives the
+/// same answer for these).
+func plainIPv6Endpoint(_ p: Bytes) -> Endpoint? {
+    guard p.count >= 6, p[0] == 0x5b, let close = p.firstIndex(of: 0x5d), close + 2 < p.count, p[close + 1] == colon
+    else { return nil }
+    var port: UInt32 = 0
+    for k in (close + 2)..<p.count {
+        let d = p[k] &- 0x30
+        guard d <= 9, k - (close + 2) < 5 else { return nil }
+        port = port * 10 + UInt32(d)
+    }
+    guard port <= 65535 else { return nil }
+    let a = p.sub(1, close)
+    // Groups before and after "::" (or all eight when there is none).
+    var head: [UInt16] = [], tail: [UInt16] = []
+    var afterGap = false
+    var i = 0
+    if a.count >= 2, a[0] == colon, a[1] == colon { afterGap = true; i = 2 }
+    while i < a.count {
+        var v: UInt16 = 0, n = 0
+        while i < a.count, let h = hexValue(a[i]) {
+            guard n < 4 else { return nil }
+            v = v << 4 | UInt16(h); n += 1; i += 1
+        }
+        guard n > 0 else { return nil }
+        if afterGap { tail.append(v) } else { head.append(v) }
+        if i == a.count { break }
+        guard a[i] == colon else { return nil }
+        i += 1
+        if i < a.count, a[i] == colon {
+            guard !afterGap else { return nil }
+            afterGap = true; i += 1
+            if i == a.count { break }
+        } else if i == a.count {
+            return nil
+        }
+    }
+    let groups: [UInt16]
+    if afterGap {
+        guard head.count + tail.count <= 7 else { return nil }
+        groups = head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
+    } else {
+        guard head.count == 8 else { return nil }
+        groups = head
+    }
+    var hi: UInt64 = 0, lo: UInt64 = 0
+    for k in 0..<4 { hi = hi << 16 | UInt64(groups[k]) }
+    for k in 4..<8 { lo = lo << 16 | UInt64(groups[k]) }
+    return Endpoint(.v6(hi, lo), UInt16(port))
 }

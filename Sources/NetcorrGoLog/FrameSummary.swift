@@ -18,48 +18,64 @@ enum H2Names {
         "STREAM_CLOSED": 5, "FRAME_SIZE_ERROR": 6, "REFUSED_STREAM": 7, "CANCEL": 8, "COMPRESSION_ERROR": 9,
         "CONNECT_ERROR": 10, "ENHANCE_YOUR_CALM": 11, "INADEQUATE_SECURITY": 12, "HTTP_1_1_REQUIRED": 13,
     ]
-    static func flag(_ name: String, type: UInt8?) -> UInt8? {
-        switch name {
-        case "END_STREAM", "ACK": 0x1
-        case "END_HEADERS": 0x4
-        case "PADDED": 0x8
-        case "PRIORITY": 0x20
-        default: nil
-        }
+    /// The tables above as bytes, looked up without building a String (the names handed out are the tables'
+    /// own Strings).
+    static let frameTypeTable = NameTable(frameTypes)
+    static let settingTable = NameTable(settings)
+    static let errorCodeTable = NameTable(errorCodes)
+    static let flagTable = NameTable(["END_STREAM": UInt8(0x1), "ACK": 0x1, "END_HEADERS": 0x4, "PADDED": 0x8,
+                                      "PRIORITY": 0x20])
+}
+
+/// Names and their numbers, found by their bytes.
+struct NameTable<Value: Sendable>: Sendable {
+    let entries: [([UInt8], String, Value)]
+    init(_ d: [String: Value]) { entries = d.map { (Array($0.key.utf8), $0.key, $0.value) } }
+
+    func lookup(_ b: Bytes) -> (String, Value)? {
+        for (bytes, name, v) in entries where bytes.count == b.count && b.hasPrefix(bytes) { return (name, v) }
+        return nil
     }
 }
 
 extension GoLogLineParser {
     /// An error code as Go prints it: a name, or "unknown error code 0xNN". Name (as printed) and number.
     func errorCode(_ b: Bytes) -> (String?, UInt32?) {
-        let unknown = L.b("unknown error code ")
+        let unknown = F.unknownErrorCode
         if b.hasPrefix(unknown), let (v, end) = b.hexPointer(at: unknown.count) {
             return (b.sub(0, end).string, UInt32(truncatingIfNeeded: v))
         }
         let end = b.tokenEnd(from: 0, stop: comma)
-        let name = b.sub(0, end).string
-        guard !name.isEmpty else { return (nil, nil) }
-        return (name, H2Names.errorCodes[name])
+        guard end > 0 else { return (nil, nil) }
+        if let (name, v) = H2Names.errorCodeTable.lookup(b.sub(0, end)) { return (name, v) }
+        return (b.sub(0, end).string, nil)
     }
 
     /// Parses a frame summary; returns the frame (nil when the text is not one) and the index after it.
     func parseFrameSummary(_ s: Bytes) -> (H2FrameSummary?, Int) {
         let typeEnd = s.tokenEnd(from: 0, stop: comma)
         guard typeEnd > 0, typeEnd <= 40 else { return (nil, 0) }
-        let typeName = s.sub(0, typeEnd).string
-        var type = H2Names.frameTypes[typeName]
-        let unk = "UNKNOWN_FRAME_TYPE_"
-        if type == nil, typeName.hasPrefix(unk), let n = UInt8(typeName.dropFirst(unk.count)) { type = n }
-        guard type != nil || typeName.hasPrefix("UNKNOWN") else { return (nil, 0) }
+        let typeName: String, type: UInt8?
+        if let (name, t) = H2Names.frameTypeTable.lookup(s.sub(0, typeEnd)) {
+            typeName = name; type = t
+        } else {
+            typeName = s.sub(0, typeEnd).string
+            let unk = "UNKNOWN_FRAME_TYPE_"
+            type = typeName.hasPrefix(unk) ? UInt8(typeName.dropFirst(unk.count)) : nil
+            guard type != nil || typeName.hasPrefix("UNKNOWN") else { return (nil, 0) }
+        }
         var f = H2FrameSummary(typeName: typeName, type: type)
         var i = typeEnd
         if s.hasPrefix(F.flags, at: i) {
             i += F.flags.count
             let end = s.tokenEnd(from: i)
-            for part in s.sub(i, end).split(separator: 0x7c) {
-                let name = String(decoding: part, as: UTF8.self)
-                if name.hasPrefix("0x"), let v = UInt8(name.dropFirst(2), radix: 16) { f.flags |= v }
-                else if let v = H2Names.flag(name, type: type) { f.flags |= v }
+            var p0 = i
+            while p0 < end {
+                let p1 = s.sub(p0, end).firstIndex(of: 0x7c).map { p0 + $0 } ?? end
+                let part = s.sub(p0, p1)
+                if let (_, v) = H2Names.flagTable.lookup(part) { f.flags |= v }
+                else if part.hasPrefix(Lit.zeroX), let v = UInt8(part.from(2).string, radix: 16) { f.flags |= v }
+                p0 = p1 + 1
             }
             i = end
         }
@@ -73,13 +89,18 @@ extension GoLogLineParser {
         case 4:
             if s.hasPrefix(F.settingsColon, at: i) || s.hasPrefix(F.settingsEq, at: i) {
                 i += F.settingsColon.count
+                f.settings.reserveCapacity(8)
                 while i < s.count {
                     while i < s.count, s[i] == sp { i += 1 }
                     guard let eq = s.firstIndex(of: 0x3d, from: i), eq - i <= 40,
                           let (v, end) = s.decimal(at: eq + 1) else { break }
-                    let name = s.sub(i, eq).string
-                    var id = H2Names.settings[name]
-                    if id == nil, name.hasPrefix("UNKNOWN_SETTING_") { id = UInt16(name.dropFirst(16)) }
+                    let name: String, id: UInt16?
+                    if let (n, v) = H2Names.settingTable.lookup(s.sub(i, eq)) {
+                        name = n; id = v
+                    } else {
+                        name = s.sub(i, eq).string
+                        id = name.hasPrefix("UNKNOWN_SETTING_") ? UInt16(name.dropFirst(16)) : nil
+                    }
                     f.settings.append(H2Setting(name: name, id: id, value: UInt32(truncatingIfNeeded: v)))
                     i = end
                     guard i < s.count, s[i] == comma else { break }
@@ -135,4 +156,5 @@ enum F {
     static let data = L.b(" data="), openParen = L.b(" ("), bytesOmitted = L.b(" bytes omitted)")
     static let conn = L.b(" (conn)"), incr = L.b(" incr="), ping = L.b(" ping=")
     static let lastStream = L.b(" LastStreamID="), errCode = L.b(" ErrCode="), debug = L.b(" Debug=")
+    static let unknownErrorCode = L.b("unknown error code ")
 }

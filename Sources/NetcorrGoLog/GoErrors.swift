@@ -20,6 +20,16 @@ enum E {
     static let reset = L.b("connection reset by peer"), brokenPipe = L.b("broken pipe")
     static let deadline = L.b("context deadline exceeded"), canceled = L.b("context canceled")
     static let eof = L.b("EOF"), closedConn = L.b("use of closed network connection")
+    static let nilText = L.b("<nil>"), netHTTP = L.b("net/http: "), unexpected = L.b("unexpected ")
+    static let sockets: [[UInt8]] = [E.readUDP, E.writeUDP, E.readTCP, E.writeTCP]
+    static let table: [([UInt8], GoErrorKind)] = [
+        (E.connLost, GoErrorKind.h2ConnLost), (E.headerTimeout, GoErrorKind.h2HeaderTimeout),
+        (E.forceClosed, GoErrorKind.h2ConnClosed), (E.connClosed, GoErrorKind.h2ConnClosed),
+        (E.clientTimeout, GoErrorKind.clientTimeout), (E.tlsTimeout, GoErrorKind.tlsHandshakeTimeout),
+        (E.reset, GoErrorKind.tcpReset), (E.brokenPipe, GoErrorKind.tcpBrokenPipe),
+        (E.deadline, GoErrorKind.contextDeadline), (E.canceled, GoErrorKind.contextCanceled),
+        (E.ioTimeout, GoErrorKind.ioTimeout), (E.closedConn, GoErrorKind.netClosed),
+    ]
 }
 
 extension GoLogLineParser {
@@ -28,7 +38,7 @@ extension GoLogLineParser {
     func errors(_ b: Bytes, _ ev: inout LogEvent, whole: Bool) {
         if whole, b.count > 0 { ev.errorText = b.string }
         // Socket endpoints named by an OpError: "read udp L->R", "write udp L->R", "read tcp L->R", "dial udp L".
-        for pat in [E.readUDP, E.writeUDP, E.readTCP, E.writeTCP] {
+        for pat in E.sockets {
             if let k = b.find(pat) { arrowEndpoints(b.from(k + pat.count), &ev); break }
         }
         // net.DNSError: "lookup HOST on SERVER: ERR" or "lookup HOST: ERR".
@@ -36,7 +46,7 @@ extension GoLogLineParser {
             let h0 = k + E.lookup.count
             let hEnd = b.tokenEnd(from: h0, stop: colon)
             if hEnd > h0, hEnd < b.count, b[hEnd] == colon || b.hasPrefix(E.on, at: hEnd),
-               b.find(L.b("<nil>"), from: hEnd) == nil {
+               b.find(E.nilText, from: hEnd) == nil {
                 ev.host = b.sub(h0, hEnd).string
                 var rest = hEnd
                 if b.hasPrefix(E.on, at: hEnd) {
@@ -96,18 +106,12 @@ extension GoLogLineParser {
             set(.h2StreamError, b.from(k), &ev, whole)
             return
         }
-        let table: [([UInt8], GoErrorKind)] = [
-            (E.connLost, .h2ConnLost), (E.headerTimeout, .h2HeaderTimeout), (E.forceClosed, .h2ConnClosed),
-            (E.connClosed, .h2ConnClosed), (E.clientTimeout, .clientTimeout), (E.tlsTimeout, .tlsHandshakeTimeout),
-            (E.reset, .tcpReset), (E.brokenPipe, .tcpBrokenPipe), (E.deadline, .contextDeadline),
-            (E.canceled, .contextCanceled), (E.ioTimeout, .ioTimeout), (E.closedConn, .netClosed),
-        ]
-        for (pat, kind) in table {
+        for (pat, kind) in E.table {
             if let k = b.find(pat) {
                 // Go prefixes: "http2: client connection lost", "net/http: TLS handshake timeout".
                 var start = k
                 if k >= 7, b.hasPrefix(L.http2, at: k - 7) { start = k - 7 }
-                if k >= 10, b.hasPrefix(L.b("net/http: "), at: k - 10) { start = k - 10 }
+                if k >= 10, b.hasPrefix(E.netHTTP, at: k - 10) { start = k - 10 }
                 if kind == .clientTimeout, let d = b.find(E.deadline), d < k { start = d }
                 set(kind, b.from(start), &ev, whole)
                 return
@@ -116,7 +120,7 @@ extension GoLogLineParser {
         // "EOF" as a word ("unexpected EOF", "(*errors.errorString) EOF", ": EOF").
         if let k = b.find(E.eof), k + 3 == b.count || !isWordByte(b[k + 3]), k == 0 || !isWordByte(b[k - 1]) {
             var start = k
-            if k >= 11, b.hasPrefix(L.b("unexpected "), at: k - 11) { start = k - 11 }
+            if k >= 11, b.hasPrefix(E.unexpected, at: k - 11) { start = k - 11 }
             set(.ioEOF, b.from(start), &ev, whole)
         }
     }

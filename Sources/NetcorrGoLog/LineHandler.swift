@@ -6,7 +6,9 @@ import NetcorrCore
 struct LineHandler {
     let path: String
     var parser: GoLogLineParser
-    var stats = GoLogStats()
+    /// Everything but `kinds` and `errorKinds`, which are tallied apart (see `stats`).
+    var counts = GoLogStats()
+    private var kindTally = Tally<LogEventKind>(), errorTally = Tally<GoErrorKind>()
     var partial: [UInt8] = []
     var lastTs: Timestamp?
     var held: [LogEvent] = []
@@ -14,6 +16,13 @@ struct LineHandler {
     var out: [LogEvent] = []
     var lineNumber = 0
     let emitUnknown: Bool
+
+    var stats: GoLogStats {
+        var s = counts
+        s.kinds = kindTally.dictionary
+        s.errorKinds = errorTally.dictionary
+        return s
+    }
 
     init(path: String, options: GoLogOptions) {
         self.path = path
@@ -31,75 +40,115 @@ struct LineHandler {
     /// header may stand.
     mutating func handle(_ raw: Bytes, firstOfFile: Bool) {
         lineNumber += 1
-        stats.lines += 1
+        counts.lines += 1
         var p = raw
         while p.count > 0, p[p.count - 1] == 13 { p = p.sub(0, p.count - 1) }
-        if p.count == 0 { stats.emptyLines += 1; return }
+        if p.count == 0 { counts.emptyLines += 1; return }
         if firstOfFile, p.hasPrefix(runHeader) {
             if parser.options.stampedByRun == nil { parser.runStamped = true }
             return
         }
-        if !isPlainASCII(p) && String(validating: p, as: UTF8.self) == nil { stats.invalidUTF8Lines += 1 }
+        if !isPlainASCII(p) && String(validating: p, as: UTF8.self) == nil { counts.invalidUTF8Lines += 1 }
         let pre = parser.splitPrefix(p)
         if pre.cri && pre.partial {
-            stats.partialFragments += 1
+            counts.partialFragments += 1
             let m = p.from(pre.messageStart)
             let room = parser.options.maxLineBytes - partial.count
             if room > 0 { partial.append(contentsOf: m.sub(0, room)) }
             return
         }
-        var ev: LogEvent
         if let jm = pre.jsonMessage {
-            ev = jm.withUnsafeBufferPointer { parser.classify(message: $0, file: path, line: lineNumber) }
+            jm.withUnsafeBufferPointer { add($0, pre) }
         } else if pre.cri && !partial.isEmpty {
             let room = parser.options.maxLineBytes - partial.count
             if room > 0 { partial.append(contentsOf: p.from(pre.messageStart).sub(0, room)) }
             // A joined CRI line may itself carry a Go log prefix inside.
             let joined = partial
             partial.removeAll(keepingCapacity: true)
-            ev = joined.withUnsafeBufferPointer { jb in
+            joined.withUnsafeBufferPointer { jb in
                 let inner = parser.splitPrefix(jb)
                 if let jm = inner.jsonMessage {
-                    return jm.withUnsafeBufferPointer { parser.classify(message: $0, file: path, line: lineNumber) }
+                    jm.withUnsafeBufferPointer { add($0, pre) }
+                } else {
+                    add(jb.from(inner.messageStart), pre)
                 }
-                return parser.classify(message: jb.from(inner.messageStart), file: path, line: lineNumber)
             }
         } else {
-            ev = parser.classify(message: p.from(pre.messageStart), file: path, line: lineNumber)
+            add(p.from(pre.messageStart), pre)
         }
-        ev.ts = pre.ts
-        ev.tsSource = pre.source
-        ev.stream = pre.stream
-        let keep = ev.kind != .unknown || emitUnknown
-        if ev.kind == .unknown { stats.unknownLines += 1 }
-        if let ts = ev.ts {
+    }
+
+    /// Recognises the message and times the event (or holds it). The event is built where it is handed out
+    /// from, at the end of `out`, and filled in there: a `LogEvent` is large, and each copy of one retains and
+    /// releases every String in it.
+    private mutating func add(_ m: Bytes, _ pre: GoLogPrefix) {
+        out.append(LogEvent(file: path, line: lineNumber, kind: .unknown, message: ""))
+        let i = out.count - 1
+        parser.recognise(m, into: &out[i], unknownMessage: emitUnknown)
+        out[i].ts = pre.ts
+        out[i].tsSource = pre.source
+        out[i].stream = pre.stream
+        let isUnknown = out[i].kind == .unknown
+        if isUnknown { counts.unknownLines += 1 }
+        let keep = !isUnknown || emitUnknown
+        if let ts = pre.ts {
             lastTs = ts
             if !held.isEmpty {
-                for var h in held { h.ts = ts; h.tsSource = .interpolated; emit(h) }
+                for k in held.indices {
+                    held[k].ts = ts; held[k].tsSource = .interpolated
+                    count(held, k)
+                }
+                out.insert(contentsOf: held, at: i)
                 held.removeAll()
             }
-            if keep { emit(ev) }
+            if keep { count(out, out.count - 1) } else { out.removeLast() }
         } else if keep {
             if let lastTs {
-                ev.ts = lastTs; ev.tsSource = .interpolated
-                emit(ev)
+                out[i].ts = lastTs; out[i].tsSource = .interpolated
+                count(out, i)
             } else if held.count < parser.options.maxHeldLines {
-                held.append(ev)
+                held.append(out.removeLast())
             } else {
-                emit(ev)
+                count(out, i)
             }
+        } else {
+            out.removeLast()
         }
     }
 
     mutating func emit(_ e: LogEvent) {
-        stats.events += 1
-        switch e.tsSource {
-        case .prefix, .run: stats.timestamped += 1
-        case .interpolated: stats.interpolated += 1
-        case .none: stats.untimed += 1
-        }
-        stats.kinds[e.kind, default: 0] += 1
-        if let k = e.errorKind { stats.errorKinds[k, default: 0] += 1 }
         out.append(e)
+        count(out, out.count - 1)
     }
+
+    /// Counts `events[i]` as handed out (field by field: taking the element would copy it).
+    private mutating func count(_ events: borrowing [LogEvent], _ i: Int) {
+        counts.events += 1
+        switch events[i].tsSource {
+        case .prefix, .run: counts.timestamped += 1
+        case .interpolated: counts.interpolated += 1
+        case .none: counts.untimed += 1
+        }
+        kindTally.add(events[i].kind)
+        if let k = events[i].errorKind { errorTally.add(k) }
+    }
+}
+
+/// Counts per kind without hashing a String per event: the few kinds are found by their String's bits (the
+/// parser hands out the same static names every time), then by equality.
+struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
+    private var keys: [Key] = [], bits: [(UInt64, UInt64)] = [], counts: [Int] = []
+
+    @inline(__always) private static func bits(_ k: Key) -> (UInt64, UInt64) {
+        withUnsafeBytes(of: k.rawValue) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+    }
+
+    mutating func add(_ k: Key) {
+        let b = Self.bits(k)
+        for i in bits.indices where bits[i] == b { counts[i] += 1; return }
+        for i in keys.indices where keys[i] == k { counts[i] += 1; return }
+        keys.append(k); bits.append(b); counts.append(1)
+    }
+
+    var dictionary: [Key: Int] { Dictionary(uniqueKeysWithValues: zip(keys, counts)) }
 }

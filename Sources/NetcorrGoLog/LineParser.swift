@@ -41,7 +41,20 @@ public struct GoLogLineParser: Sendable {
 
     /// Recognises the message (the line after its prefixes).
     public func classify(message m: UnsafeBufferPointer<UInt8>, file: String, line number: Int) -> LogEvent {
-        var ev = LogEvent(file: file, line: number, kind: .unknown, message: m.string)
+        var ev = LogEvent(file: file, line: number, kind: .unknown, message: "")
+        recognise(m, into: &ev, unknownMessage: true)
+        return ev
+    }
+
+    /// Fills in a fresh event (kind `unknown`, no message) in place. `unknownMessage: false`: an unrecognised
+    /// line's event keeps an empty `message` (the reader counts such lines and drops them, so their text is
+    /// never built).
+    func recognise(_ m: Bytes, into ev: inout LogEvent, unknownMessage: Bool) {
+        recognise(m, &ev)
+        if unknownMessage || ev.kind != .unknown { ev.message = m.string }
+    }
+
+    private func recognise(_ m: Bytes, _ ev: inout LogEvent) {
         if m.hasPrefix(L.http2) {
             classifyHTTP2(m.from(L.http2.count), &ev)
         } else if m.hasPrefix(L.goPackageNet) {
@@ -67,7 +80,6 @@ public struct GoLogLineParser: Sendable {
             errors(m, &ev, whole: false)
             if ev.errorKind != nil { ev.kind = .error }
         }
-        return ev
     }
 
     // MARK: netdns
@@ -76,28 +88,26 @@ public struct GoLogLineParser: Sendable {
         ev.kind = .netdnsConf
         if r.hasPrefix(L.confVal) {
             // "confVal.netCgo = false  netGo = true"
-            let cgo = r.find(L.b("netCgo = ")).map { r.sub($0 + 9, r.tokenEnd(from: $0 + 9)).string }
-            let go = r.find(L.b("netGo = ")).map { r.sub($0 + 8, r.tokenEnd(from: $0 + 8)).string }
+            let cgo = r.find(L.netCgo).map { r.sub($0 + 9, r.tokenEnd(from: $0 + 9)).string }
+            let go = r.find(L.netGo).map { r.sub($0 + 8, r.tokenEnd(from: $0 + 8)).string }
             ev.resolver = "netCgo=\(cgo ?? "?") netGo=\(go ?? "?")"
             return
         }
-        if let open = r.firstIndex(of: 0x28), open < 32, r.sub(0, open).contains(L.b("LookupOrder")) {
+        if let open = r.firstIndex(of: 0x28), open < 32, r.sub(0, open).contains(L.lookupOrder) {
             // "hostLookupOrder(HOST) = ORDER", also addrLookupOrder in newer releases.
             ev.kind = .netdnsOrder
-            if let close = r.find(L.b(") = "), from: open) {
+            if let close = r.find(L.closeEq, from: open) {
                 let host = r.sub(open + 1, close)
                 if host.count > 0 { ev.host = host.string }
                 ev.order = r.from(close + 4).string
             }
             return
         }
-        if r.contains(L.b("cgo resolver not supported")) || r.contains(L.b("ignoring GODEBUG=netdns=cgo"))
-            || r.contains(L.b("Go's resolver")) || r.contains(L.b("the Go resolver"))
-            || r.contains(L.b("Go's DNS resolver")) || r.contains(L.b("the Go DNS resolver")) {
+        if L.goResolver.contains(where: { r.contains($0) }) {
             ev.resolver = "go"
-        } else if r.contains(L.b("cgo DNS resolver")) || r.contains(L.b("the cgo resolver")) {
+        } else if L.cgoResolver.contains(where: { r.contains($0) }) {
             ev.resolver = "cgo"
-        } else if r.contains(L.b("dynamic selection")) {
+        } else if r.contains(L.dynamicSelection) {
             ev.resolver = "dynamic"
         }
     }
@@ -232,7 +242,7 @@ public struct GoLogLineParser: Sendable {
             } else if s.hasPrefix(L.processingSetting) || s.hasPrefix(L.ignoringUnknownSetting) {
                 ev.kind = .h2ServerSetting
                 // "[NAME = V]"
-                if let o = s.firstIndex(of: 0x5b), let eq = s.find(L.b(" = "), from: o) {
+                if let o = s.firstIndex(of: 0x5b), let eq = s.find(R.eq, from: o) {
                     ev.headerName = s.sub(o + 1, eq).string
                     ev.headerValue = s.sub(eq + 3, s.firstIndex(of: 0x5d, from: eq) ?? s.count).string
                 }
@@ -261,10 +271,10 @@ public struct GoLogLineParser: Sendable {
     private func header(_ h: Bytes, _ ev: inout LogEvent) {
         var h = h
         if h.hasPrefix(L.headerField) { h = h.from(L.headerField.count) }
-        guard let (name, afterName) = goUnquote(h, at: 0), h.hasPrefix(L.b(" = "), at: afterName) else { return }
-        ev.headerName = lenientString(name)
-        if let (value, _) = goUnquote(h, at: afterName + 3) {
-            ev.headerValue = lenientString(value)
+        guard let (name, afterName) = goQuotedString(h, at: 0), h.hasPrefix(R.eq, at: afterName) else { return }
+        ev.headerName = name
+        if let (value, _) = goQuotedString(h, at: afterName + 3) {
+            ev.headerValue = value
         } else {
             ev.headerValue = h.from(afterName + 3).string   // already redacted: <redacted N bytes>
         }
@@ -320,4 +330,9 @@ enum L {
     static let connIdle = b("connection is idle")
     static let goawayTimer = b("GOAWAY close timer fired; closing conn from ")
     static let connFrom = b("closing conn from ")
+    static let netCgo = b("netCgo = "), netGo = b("netGo = "), lookupOrder = b("LookupOrder"), closeEq = b(") = ")
+    static let goResolver = ["cgo resolver not supported", "ignoring GODEBUG=netdns=cgo", "Go's resolver",
+                             "the Go resolver", "Go's DNS resolver", "the Go DNS resolver"].map(b)
+    static let cgoResolver = ["cgo DNS resolver", "the cgo resolver"].map(b)
+    static let dynamicSelection = b("dynamic selection")
 }

@@ -108,7 +108,7 @@ public struct LogFollower {
                 return
             }
             if n == 0 { return }
-            lines.stats.bytes += n
+            lines.counts.bytes += n
             offset += n
             let chunk = buffer[0..<n]
             var start = chunk.startIndex
@@ -134,7 +134,7 @@ public struct LogFollower {
     }
 
     private mutating func flushPendingLine() {
-        if pendingOversized { lines.stats.oversizedLines += 1 }
+        if pendingOversized { lines.counts.oversizedLines += 1 }
         let l = pending
         pending.removeAll(keepingCapacity: true)
         pendingOversized = false

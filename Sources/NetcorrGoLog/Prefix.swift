@@ -45,24 +45,34 @@ struct Civil {
     var end: Int
 }
 
+private let pow10: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+/// Two decimal digits at `i` (in bounds), or -1.
+@inline(__always) private func two(_ p: Bytes, _ i: Int) -> Int {
+    let a = p[i] &- 0x30, b = p[i + 1] &- 0x30
+    return a <= 9 && b <= 9 ? Int(a) * 10 + Int(b) : -1
+}
+
 /// "YYYY?MM?DD?HH:MM:SS[.frac]" at `i`.
 @inline(__always) func parseCivil(_ p: Bytes, _ i: Int, dateSep: UInt8, timeSeps: (UInt8, UInt8)) -> Civil? {
-    guard p.count - i >= 19,
-          let y = digits(p, i, 4), p[i + 4] == dateSep, let mo = digits(p, i + 5, 2), p[i + 7] == dateSep,
-          let d = digits(p, i + 8, 2), p[i + 10] == timeSeps.0 || p[i + 10] == timeSeps.1,
-          let h = digits(p, i + 11, 2), p[i + 13] == colon, let mi = digits(p, i + 14, 2), p[i + 16] == colon,
-          let s = digits(p, i + 17, 2),
-          (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+    guard i >= 0, p.count - i >= 19, p[i + 4] == dateSep, p[i + 7] == dateSep,
+          p[i + 10] == timeSeps.0 || p[i + 10] == timeSeps.1, p[i + 13] == colon, p[i + 16] == colon else { return nil }
+    let y0 = two(p, i), y1 = two(p, i + 2), mo = two(p, i + 5), d = two(p, i + 8)
+    let h = two(p, i + 11), mi = two(p, i + 14), s = two(p, i + 17)
+    guard y0 >= 0, y1 >= 0, mo >= 1, mo <= 12, d >= 1, d <= 31, h >= 0, h < 24, mi >= 0, mi < 60, s >= 0, s < 61
+    else { return nil }
+    let y = y0 * 100 + y1
     var k = i + 19
     var nanos: Int64 = 0
     if k < p.count && (p[k] == 0x2e || p[k] == comma) {
-        var n = 0, scale: Int64 = 100_000_000
+        var n = 0
         k += 1
         while k < p.count, p[k] &- 0x30 <= 9 {
-            if n < 9 { nanos += Int64(p[k] - 0x30) * scale; scale /= 10 }
+            if n < 9 { nanos = nanos * 10 + Int64(p[k] - 0x30) }
             n += 1; k += 1
         }
         if n == 0 { return nil }
+        if n < 9 { nanos *= pow10[9 - n] }
     }
     let days = daysFromCivil(y, mo, d)
     return Civil(seconds: Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s), nanos: nanos, end: k)
