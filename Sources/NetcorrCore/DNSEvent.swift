@@ -70,7 +70,13 @@ public struct DNSTransaction: Sendable {
     public var late: Bool
     /// The capture ended before the timeout passed for this unanswered query.
     public var endedByCapture: Bool
-    public var icmp: ICMPErrorEvent?
+    /// The ICMP error that settled the query. Boxed: most transactions have none, and inline it was more than a
+    /// third of the transaction's size (the evidence keeps up to 100,000 transactions).
+    public var icmp: ICMPErrorEvent? {
+        get { icmpBox?.event }
+        set { icmpBox = newValue.map(ICMPBox.init) }
+    }
+    var icmpBox: ICMPBox?
     /// 1 for the first try of this question by this client, 2 for the next…
     public var attempt: Int
     /// The query frame of the previous attempt of the same question by the same client.
@@ -100,4 +106,9 @@ public struct NeighborEvent: Sendable {
     public init(frame: Int, ts: Timestamp, isRequest: Bool, target: IPAddress, sender: IPAddress) {
         self.frame = frame; self.ts = ts; self.isRequest = isRequest; self.target = target; self.sender = sender
     }
+}
+
+final class ICMPBox: Sendable {
+    let event: ICMPErrorEvent
+    init(_ event: ICMPErrorEvent) { self.event = event }
 }
