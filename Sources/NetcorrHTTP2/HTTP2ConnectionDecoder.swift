@@ -528,8 +528,8 @@ public struct HTTP2ConnectionDecoder {
             breakHPACK(d, "hpack-desync")
         }
 
-        if stream != 0 && type != 0 && !isHeaderBlockType(type) && streams[stream] != nil {
-            streams[stream]!.s.frames += 1
+        if stream != 0 && type != 0 && !isHeaderBlockType(type), let i = streams.index(forKey: stream) {
+            streams.values[i].s.frames += 1
         }
 
         switch type {
@@ -822,41 +822,47 @@ public struct HTTP2ConnectionDecoder {
         }
         let id = pb.stream
         guard id != 0, stream(id, create: true, origin) else { return }
-        streams[id]!.s.frames += pb.events.count
-        if fields == nil { streams[id]!.s.headersUndecodable = true }
+        // One lookup: the stream is updated in place through its index (valid until a stream is added or removed).
+        let i = streams.index(forKey: id)!
+        streams.values[i].s.frames += pb.events.count
+        if fields == nil { streams.values[i].s.headersUndecodable = true }
         if d == 0 {
-            if streams[id]!.blocks0 == 0 {
-                streams[id]!.s.requestStart = ev.ts
-                streams[id]!.s.requestFrame = ev.frame
-                copyRequest(id, ev)
+            if streams.values[i].blocks0 == 0 {
+                streams.values[i].s.requestStart = ev.ts
+                streams.values[i].s.requestFrame = ev.frame
+                copyRequest(i, ev)
             }
-            streams[id]!.blocks0 += 1
+            streams.values[i].blocks0 += 1
         } else {
             if let st = ev.status {
-                if (st < 100 || st >= 200) && !streams[id]!.finalResponse {
-                    streams[id]!.finalResponse = true
-                    streams[id]!.s.status = st
-                    streams[id]!.s.responseHeaders = ev.ts
-                    streams[id]!.s.responseFrame = ev.frame
+                if (st < 100 || st >= 200) && !streams.values[i].finalResponse {
+                    streams.values[i].finalResponse = true
+                    streams.values[i].s.status = st
+                    streams.values[i].s.responseHeaders = ev.ts
+                    streams.values[i].s.responseFrame = ev.frame
                 }
-            } else if fields == nil && streams[id]!.s.responseHeaders == nil {
-                streams[id]!.s.responseHeaders = ev.ts
-                streams[id]!.s.responseFrame = ev.frame
+            } else if fields == nil && streams.values[i].s.responseHeaders == nil {
+                streams.values[i].s.responseHeaders = ev.ts
+                streams.values[i].s.responseFrame = ev.frame
             }
-            if let g = ev.grpcStatus { streams[id]!.s.grpcStatus = g }
-            if let m = ev.grpcMessage { streams[id]!.s.grpcMessage = m }
-            if let c = ev.contentType, streams[id]!.s.contentType == nil { streams[id]!.s.contentType = c }
-            streams[id]!.blocks1 += 1
+            if let g = ev.grpcStatus { streams.values[i].s.grpcStatus = g }
+            if let m = ev.grpcMessage { streams.values[i].s.grpcMessage = m }
+            if let c = ev.contentType, streams.values[i].s.contentType == nil { streams.values[i].s.contentType = c }
+            streams.values[i].blocks1 += 1
         }
         if pb.endStream { endSide(d, id, origin) }
     }
 
     private mutating func copyRequest(_ id: UInt32, _ ev: HTTP2FrameEvent) {
-        streams[id]!.s.method = ev.method
-        streams[id]!.s.path = ev.path
-        streams[id]!.s.authority = ev.authority
-        streams[id]!.s.scheme = ev.scheme
-        if let c = ev.contentType { streams[id]!.s.contentType = c }
+        copyRequest(streams.index(forKey: id)!, ev)
+    }
+
+    private mutating func copyRequest(_ i: Dictionary<UInt32, StreamState>.Index, _ ev: HTTP2FrameEvent) {
+        streams.values[i].s.method = ev.method
+        streams.values[i].s.path = ev.path
+        streams.values[i].s.authority = ev.authority
+        streams.values[i].s.scheme = ev.scheme
+        if let c = ev.contentType { streams.values[i].s.contentType = c }
     }
 
     private mutating func endSide(_ d: Int, _ id: UInt32, _ origin: SegmentOrigin) {
@@ -903,13 +909,14 @@ public struct HTTP2ConnectionDecoder {
 
     private mutating func onData(_ d: Int, _ id: UInt32, _ length: Int, _ end: Bool, _ origin: SegmentOrigin) {
         let known = stream(id, create: true, origin)
-        if known { streams[id]!.s.dataBytes[d] += length; streams[id]!.s.frames += 1 }
+        let i = known ? streams.index(forKey: id) : nil
+        if let i { streams.values[i].s.dataBytes[d] += length; streams.values[i].s.frames += 1 }
         if flowKnown {
             dirs[d].connWindow -= Int64(length)
             if dirs[d].connWindow < 0 { anomalies.add(.h2FlowControlViolation, frame: origin.frame) }
-            if known {
+            if let i {
                 let w: Int64
-                if d == 0 { streams[id]!.w0 -= Int64(length); w = streams[id]!.w0 } else { streams[id]!.w1 -= Int64(length); w = streams[id]!.w1 }
+                if d == 0 { streams.values[i].w0 -= Int64(length); w = streams.values[i].w0 } else { streams.values[i].w1 -= Int64(length); w = streams.values[i].w1 }
                 if w < 0 { anomalies.add(.h2FlowControlViolation, frame: origin.frame) }
                 checkStall(d, id, w, hadMore: !end, origin)
             }
@@ -927,9 +934,9 @@ public struct HTTP2ConnectionDecoder {
             dirs[d].connWindow += inc
             if dirs[d].connWindow > 0x7fff_ffff { anomalies.add(.h2WindowOverflow, frame: origin.frame) }
             checkStall(d, 0, dirs[d].connWindow, hadMore: true, origin)
-        } else if streams[id] != nil {
+        } else if let i = streams.index(forKey: id) {
             let w: Int64
-            if d == 0 { streams[id]!.w0 += inc; w = streams[id]!.w0 } else { streams[id]!.w1 += inc; w = streams[id]!.w1 }
+            if d == 0 { streams.values[i].w0 += inc; w = streams.values[i].w0 } else { streams.values[i].w1 += inc; w = streams.values[i].w1 }
             if w > 0x7fff_ffff { anomalies.add(.h2WindowOverflow, frame: origin.frame) }
             checkStall(d, id, w, hadMore: true, origin)
         }
