@@ -70,6 +70,10 @@ struct ReplayCommand: ParsableCommand {
         var writer = events ? EventWriter(timestampDigits: reader.timestampDigits, out: Output.write) : nil
         writer?.redactor = WireRedactor(enabled: !report.showSecrets)
         var sink = ReplaySink(writer: writer)
+        // Without a log or a timeline, healthy connections past the first ones are only counted.
+        var limits = EvidenceLimits()
+        limits.countHealthy = logReaders.isEmpty && report.html == nil
+        sink.evidence = Evidence(limits: limits)
         while reader.next({ span, info in
             pipeline.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &sink)
         }) {}
