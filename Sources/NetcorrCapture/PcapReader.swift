@@ -1,4 +1,5 @@
 import CPcap
+import Glibc
 import NetcorrCore
 
 /// An environment error from libpcap, with libpcap's own words. The CLI prints it on one line and exits 2.
@@ -44,23 +45,44 @@ public final class PcapFileReader {
     /// Set when reading stopped on an error (a truncated file): libpcap's text.
     public private(set) var readError: String?
 
+    /// The FILE's buffer: libpcap reads a packet at a time through stdio, whose default 4 KiB buffer costs a
+    /// read(2) per few packets.
+    let streamBuffer: UnsafeMutablePointer<CChar>?
+    static let streamBufferSize = 1 << 20
+
     public init(path: String, filter expression: String? = nil) throws(PcapError) {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
-            throw PcapError("\(path): \(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        let text = { String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        var opened: OpaquePointer?
+        var buffer: UnsafeMutablePointer<CChar>?
+        if path == "-" {
+            opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+        } else if let f = fopen(path, "rb") {
+            let b = UnsafeMutablePointer<CChar>.allocate(capacity: Self.streamBufferSize)
+            setvbuf(f, b, _IOFBF, Self.streamBufferSize)
+            opened = pcap_fopen_offline_with_tstamp_precision(f, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+            if opened == nil { fclose(f); b.deallocate() } else { buffer = b }
+        } else {
+            // As libpcap words it.
+            throw PcapError("\(path): \(path): \(String(cString: strerror(errno)))")
         }
+        guard let h = opened else { throw PcapError("\(path): \(text())") }
+        streamBuffer = buffer
         handle = h
         linkType = pcap_datalink(h)
         snaplen = Int(pcap_snapshot(h))
         timestampDigits = PcapFileReader.fileDigits(path)
         if let e = expression, !e.isEmpty {
-            do { filter = try BPFProgram(handle: h, expression: e) } catch { pcap_close(h); throw error }
+            do { filter = try BPFProgram(handle: h, expression: e) } catch { pcap_close(h); buffer?.deallocate(); throw error }
         } else {
             filter = nil
         }
     }
 
-    deinit { pcap_close(handle) }
+    deinit {
+        pcap_close(handle)   // closes the FILE before its buffer goes
+        streamBuffer?.deallocate()
+    }
 
     /// Calls `body` for the next packet that passes the filter. Returns false at the end of the file or
     /// on a read error (see `readError`).
