@@ -29,7 +29,8 @@ public struct HTTP2ConnectionDecoder {
     public private(set) var start: HTTP2Start = .none
     public private(set) var anomalies = AnomalyCounts()
     /// The decoder gave up on both directions (upgrade refused, not HTTP/2): feeding more is harmless.
-    public var isStopped: Bool { dirs[0].mode == .stopped && dirs[1].mode == .stopped }
+    /// (Stored: a caller holding the decoder in a class reads it without copying the decoder.)
+    public private(set) var isStopped = false
     /// Bytes skipped while hunting for frame boundaries, per direction.
     public private(set) var skippedBytes = [0, 0]
 
@@ -311,6 +312,7 @@ public struct HTTP2ConnectionDecoder {
         anomalies.add(.h2UpgradeRefused, frame: origin.frame)
         dirs[0].mode = .stopped
         dirs[1].mode = .stopped
+        isStopped = true
         dirs[0].held = []
         dirs[1].held = []
         if start == .upgrade { start = .none }
