@@ -276,10 +276,13 @@ struct DuplicateDetector {
         mix(UInt64(ip.proto)); mix(UInt64(ip.payload.count))
         if ip.version == 4 { mix(UInt64(b.u16(link.payloadOffset + 4))) }
         var i = ip.payload.lowerBound
-        let end = min(ip.payload.upperBound, i + 512)
-        // Eight bytes at a time, then the rest one by one.
-        while i + 8 <= end { mix(b.u64(i)); i += 8 }
-        while i < end { mix(UInt64(b[i])); i += 1 }
+        let end = min(ip.payload.upperBound, i + 512, b.count)
+        // Eight bytes at a time (one unaligned load each; the byte order does not matter to a hash), then the
+        // rest one by one.
+        b.withUnsafeBytes { raw in
+            while i + 8 <= end { mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)); i += 8 }
+            while i < end { mix(UInt64(raw[i])); i += 1 }
+        }
         let iface = Int64(link.interfaceIndex) << 16 | Int64(link.packetType & 0xff)
         var found: Int?
         for s in ring where s.hash == h && s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) {

@@ -20,7 +20,7 @@ public struct PipelineOptions: Sendable {
     public var closedLinger: Duration = .seconds(60)
     /// Closed connections lingering at once; past it the earliest closed are reported and forgotten before
     /// `closedLinger` (a busy capture closes thousands a minute).
-    public var maxClosedLingering = 1024
+    public var maxClosedLingering = 256
     /// Two captures of one packet (on two interfaces with `-i any`) closer than this are one packet.
     public var duplicateWindow: Duration = .milliseconds(10)
     public init() {}
