@@ -85,6 +85,8 @@ public struct Evidence: EventSink {
     public var healthyH2Dropped = 0
     /// Streams of healthy HTTP/2 connections not kept, and (`countHealthy`) healthy streams of kept ones.
     public var h2StreamsNotKept = 0
+    /// Graceful GOAWAYs (NO_ERROR, nothing cut) of kept HTTP/2 connections that were not kept (`countHealthy`).
+    public var h2GoawaysNotKept = 0
     public var captureStart: Timestamp?
     public var captureEnd: Timestamp?
     /// Whether any log was given (rules then say "the log shows" or "no log line").
@@ -180,16 +182,24 @@ public struct Evidence: EventSink {
             return
         }
         guard limits.countHealthy else { h2.append(s); return }
-        h2KeysWanted.insert(k)
-        guard h2.count >= inFull else { h2.append(s); return }
-        // Only the streams and SETTINGS a rule looks at; the frame records only for an unanswered PING (was the
-        // peer alive?).
+        guard h2.count >= inFull else { h2KeysWanted.insert(k); h2.append(s); return }
+        // The TCP record only when a rule reads more of it than its state: streams left unanswered (was the
+        // connection closed?), an unanswered PING (did the peer's TCP still talk?).
+        let unanswered = s.pings.contains { $0.ackTs == nil }
+        if unanswered || s.streams.contains(where: { if case .unfinished = $0.endedBy { return true } else { return false } }) {
+            h2KeysWanted.insert(k)
+        }
+        // Only the streams, SETTINGS and GOAWAYs a rule looks at; the frame records only for an unanswered PING.
         var s = s
         s.settings = s.settings.filter { $0.ackTs == nil }
+        let goaways = s.goaways.count
+        s.goaways = s.goaways.filter { $0.errorCode != .noError || !$0.streamsCut.isEmpty }
+        h2GoawaysNotKept += goaways - s.goaways.count
+        s.anomalies = AnomalyCounts()
         let all = s.streams.count
         s.streams = s.streams.filter(Self.mayMatter)   // a new array: the whole one's storage goes
         h2StreamsNotKept += all - s.streams.count
-        if !s.pings.contains(where: { $0.ackTs == nil }) { dropFrames(k) }
+        if !unanswered { dropFrames(k) }
         h2.append(s)
     }
 

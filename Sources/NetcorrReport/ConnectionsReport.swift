@@ -63,7 +63,8 @@ public enum ConnectionsText {
                         + (g.streamsCut.isEmpty ? "" : ", cut \(g.streamsCut.map(String.init).joined(separator: ","))") + "\n"
                 }
             }
-            if goaways > maxRows { out += "  … and \(goaways - maxRows) more GOAWAYs\n" }
+            let listed = min(goaways, maxRows), all = goaways + ev.h2GoawaysNotKept
+            if all > listed { out += "  … and \(all - listed) more GOAWAYs\n" }
             let pings = ev.h2.flatMap(\.pings)
             let worst = pings.filter { $0.rtt != nil }.sorted { $0.rtt! > $1.rtt! }.prefix(3)
             if !worst.isEmpty {
