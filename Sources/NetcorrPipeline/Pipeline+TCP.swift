@@ -277,9 +277,22 @@ struct DuplicateDetector {
         if ip.version == 4 { mix(UInt64(b.u16(link.payloadOffset + 4))) }
         var i = ip.payload.lowerBound
         let end = min(ip.payload.upperBound, i + 512, b.count)
-        // Eight bytes at a time (one unaligned load each; the byte order does not matter to a hash), then the
-        // rest one by one.
+        // 32 bytes at a time in four independent lanes (each multiply waits only on its own lane), folded in;
+        // then eight bytes at a time, then the rest one by one. Unaligned loads: the byte order does not matter
+        // to a hash.
         b.withUnsafeBytes { raw in
+            var l1: UInt64 = 0x8422_2325_cbf2_9ce4, l2: UInt64 = 0x9ce4_cbf2_2325_8422, l3: UInt64 = 0x2325_8422_9ce4_cbf2
+            var l0 = h
+            let p: UInt64 = 0x0000_0100_0000_01b3
+            while i + 32 <= end {
+                l0 = (l0 ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* p
+                l1 = (l1 ^ raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* p
+                l2 = (l2 ^ raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* p
+                l3 = (l3 ^ raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* p
+                i += 32
+            }
+            h = l0
+            mix(l1); mix(l2); mix(l3)
             while i + 8 <= end { mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)); i += 8 }
             while i < end { mix(UInt64(raw[i])); i += 1 }
         }
