@@ -85,7 +85,8 @@ public struct Evidence: EventSink {
     public var healthyH2Dropped = 0
     /// Streams of healthy HTTP/2 connections not kept, and (`countHealthy`) healthy streams of kept ones.
     public var h2StreamsNotKept = 0
-    /// Graceful GOAWAYs (NO_ERROR, nothing cut) of kept HTTP/2 connections that were not kept (`countHealthy`).
+    /// GOAWAYs of healthy HTTP/2 connections not kept, and (`countHealthy`) graceful ones (NO_ERROR, nothing
+    /// cut) of kept connections.
     public var h2GoawaysNotKept = 0
     public var captureStart: Timestamp?
     public var captureEnd: Timestamp?
@@ -178,6 +179,7 @@ public struct Evidence: EventSink {
         guard h2.count < inFull || Self.mayMatter(s) else {
             healthyH2Dropped += 1
             h2StreamsNotKept += s.streams.count
+            h2GoawaysNotKept += s.goaways.count
             if limits.countHealthy { dropFrames(k) }
             return
         }

@@ -55,6 +55,7 @@ import NetcorrCore
             #expect(ev.h2.count < 200 && ev.tcp.count < 200, "healthy connections were kept")
             #expect(ev.tcpCount == 200 && ev.h2.count + ev.healthyH2Dropped == 200)
             #expect(ev.h2.reduce(0) { $0 + $1.streams.count } + ev.h2StreamsNotKept == 800)
+            #expect(ev.h2.reduce(0) { $0 + $1.goaways.count } + ev.h2GoawaysNotKept == 50)
         }
         return Make.run(ev).map { f in
             "\(f.cause) \(f.layer) \(f.summary) \(f.packets) \(f.timeline.map(\.text))"
