@@ -216,7 +216,7 @@ extension Pipeline {
                 closing.append((k, e.conn.lastTS))
             }
         }
-        if closingHead > 4096 && closingHead * 2 > closing.count {
+        if closingHead > 1024 && closingHead * 2 > closing.count {
             closing.removeFirst(closingHead)
             closingHead = 0
         }
