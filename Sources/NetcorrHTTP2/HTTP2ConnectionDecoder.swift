@@ -793,18 +793,23 @@ public struct HTTP2ConnectionDecoder {
     // MARK: Streams
 
     private mutating func stream(_ id: UInt32, create: Bool, _ origin: SegmentOrigin) -> Bool {
-        if streams[id] != nil { return true }
-        guard create, id != 0 else { return false }
+        streamIndex(id, create: create, origin) != nil
+    }
+
+    /// The stream's place in `streams` (created if `create` and allowed), valid until a stream is added or removed.
+    private mutating func streamIndex(_ id: UInt32, create: Bool, _ origin: SegmentOrigin) -> Dictionary<UInt32, StreamState>.Index? {
+        if let i = streams.index(forKey: id) { return i }
+        guard create, id != 0 else { return nil }
         let parity = id & 1 == 1 ? 0 : 1
-        if id <= maxStreamID[parity] && !lenientStreams { return false }
+        if id <= maxStreamID[parity] && !lenientStreams { return nil }
         if streams.count >= limits.maxStreamsTracked {
             streamsDropped += 1
             anomalies.add(.h2StreamsDropped, frame: origin.frame)
-            return false
+            return nil
         }
         maxStreamID[parity] = max(maxStreamID[parity], id)
         streams[id] = StreamState(s: HTTP2StreamSummary(id: id), w0: dirs[0].initialWindow, w1: dirs[1].initialWindow)
-        return true
+        return streams.index(forKey: id)
     }
 
     private mutating func applyHeaderBlock(_ d: Int, _ pb: PendingBlock, _ fields: [HTTP2HeaderField]?,
@@ -823,9 +828,8 @@ public struct HTTP2ConnectionDecoder {
             return
         }
         let id = pb.stream
-        guard id != 0, stream(id, create: true, origin) else { return }
-        // One lookup: the stream is updated in place through its index (valid until a stream is added or removed).
-        let i = streams.index(forKey: id)!
+        // Updated in place through its index.
+        guard id != 0, let i = streamIndex(id, create: true, origin) else { return }
         streams.values[i].s.frames += pb.events.count
         if fields == nil { streams.values[i].s.headersUndecodable = true }
         if d == 0 {
@@ -910,8 +914,8 @@ public struct HTTP2ConnectionDecoder {
     // MARK: Flow control
 
     private mutating func onData(_ d: Int, _ id: UInt32, _ length: Int, _ end: Bool, _ origin: SegmentOrigin) {
-        let known = stream(id, create: true, origin)
-        let i = known ? streams.index(forKey: id) : nil
+        let i = streamIndex(id, create: true, origin)
+        let known = i != nil
         if let i { streams.values[i].s.dataBytes[d] += length; streams.values[i].s.frames += 1 }
         if flowKnown {
             dirs[d].connWindow -= Int64(length)
@@ -953,7 +957,7 @@ public struct HTTP2ConnectionDecoder {
                                                  start: origin.ts, startFrame: origin.frame, end: nil, endFrame: nil,
                                                  senderHadMore: hadMore, duration: .zero))
             openStalls[key] = stallRecords.count - 1
-        } else if let idx = openStalls.removeValue(forKey: key) {
+        } else if !openStalls.isEmpty, let idx = openStalls.removeValue(forKey: key) {
             stallRecords[idx].end = origin.ts
             stallRecords[idx].endFrame = origin.frame
             stallRecords[idx].duration = origin.ts - stallRecords[idx].start
