@@ -11,9 +11,26 @@ final class ConnectionEntry {
     var conn: TCPConnection
     var app: AppDispatch
     init(conn: TCPConnection, app: AppDispatch) { self.conn = conn; self.app = app }
+}
 
-    func segment(_ t: TCPHeader, direction: FlowDirection, payload: UnsafeRawBufferPointer, origin: SegmentOrigin) {
-        conn.segment(t, direction: direction, payload: payload, origin: origin, sink: &app)
+/// Feeds a connection's in-order bytes to its reader and hands HTTP/2 frames straight to the pipeline's sink, in
+/// order, without buffering (and copying) them; other readers' output waits in `AppDispatch` as before.
+struct DirectSink<S: EventSink>: StreamSink {
+    let entry: ConnectionEntry
+    let sink: UnsafeMutablePointer<S>
+
+    mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
+        if case .sniff = entry.app.reader { entry.app.sniff(b) }
+        guard case .h2(let d) = entry.app.reader else {
+            entry.app.bytes(b, direction: direction, origin: origin)
+            return
+        }
+        d.value.receive(b, direction: direction, origin: origin) { sink.pointee.h2($0) }
+        if d.value.isStopped { entry.app.reader = .none }
+    }
+
+    mutating func gap(_ count: Int, direction: FlowDirection, origin: SegmentOrigin) {
+        entry.app.gap(count, direction: direction, origin: origin)
     }
 }
 
@@ -45,13 +62,7 @@ struct AppDispatch: StreamSink {
         switch reader {
         case .none: return
         case .sniff:
-            // TLS: a handshake record (22) of version 3.x.
-            if b.count >= 3 && b[0] == 22 && b[1] == 3 {
-                reader = .tls(Box(TLSStreamObserver(client: client, server: server)))
-                bytes(b, direction: direction, origin: origin)
-                return
-            }
-            reader = .h2(Box(HTTP2ConnectionDecoder(client: client, server: server)))
+            sniff(b)
             bytes(b, direction: direction, origin: origin)
         case .h2(let d):
             d.value.receive(b, direction: direction, origin: origin) { h2Out.append($0) }
@@ -63,6 +74,16 @@ struct AppDispatch: StreamSink {
             f.feed(b, direction: direction, origin: origin) { msg, o in dnsOut.append((msg, o, direction)) }
             for a in f.takeAnomalies() { anomalies.append((a, origin.frame)) }
             reader = .dns(f)
+        }
+    }
+
+    /// The first bytes decide: a TLS handshake record (22) of version 3.x, else HTTP/2 (whose own sniffing
+    /// tells the rest).
+    mutating func sniff(_ b: UnsafeRawBufferPointer) {
+        if b.count >= 3 && b[0] == 22 && b[1] == 3 {
+            reader = .tls(Box(TLSStreamObserver(client: client, server: server)))
+        } else {
+            reader = .h2(Box(HTTP2ConnectionDecoder(client: client, server: server)))
         }
     }
 
@@ -149,7 +170,10 @@ extension Pipeline {
         let d = entry.conn.direction(from: src)
         let wasClosed = entry.conn.isClosed
         b.extracting(t.payload).withUnsafeBytes { raw in
-            entry.segment(t, direction: d, payload: raw, origin: origin)
+            withUnsafeMutablePointer(to: &sink) { p in
+                var direct = DirectSink(entry: entry, sink: p)
+                entry.conn.segment(t, direction: d, payload: raw, origin: origin, sink: &direct)
+            }
         }
         drainApp(entry, sink: &sink)
         let closedNow = entry.conn.isClosed
