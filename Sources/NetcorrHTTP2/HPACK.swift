@@ -19,10 +19,13 @@ struct HPACKFailure: Error, CustomStringConvertible {
 struct NIOHeaderBlockDecoder: HeaderBlockDecoding {
     private var decoder: HPACKDecoder
     private let allocator = ByteBufferAllocator()
+    /// Each block is copied here for NIO (kept between blocks: no allocation per block).
+    private var scratch: ByteBuffer
 
     init(ceiling: Int, maxHeaderListSize: Int, startAt4096: Bool = true) {
         let c = max(4096, ceiling)
         decoder = HPACKDecoder(allocator: allocator, maxDynamicTableSize: c, maxHeaderListSize: max(1, maxHeaderListSize))
+        scratch = allocator.buffer(capacity: 512)
         if c > 4096 && startAt4096 {
             // 001xxxxx with 5-bit prefix: 31 + 4065 (0xE1 0x1F) = 4096.
             var b = allocator.buffer(capacity: 3)
@@ -32,11 +35,11 @@ struct NIOHeaderBlockDecoder: HeaderBlockDecoding {
     }
 
     mutating func decode(_ block: UnsafeRawBufferPointer) throws -> [HTTP2HeaderField] {
-        var buf = allocator.buffer(capacity: block.count)
-        buf.writeBytes(block)
+        scratch.clear()
+        scratch.writeBytes(block)
         let headers: HPACKHeaders
         do {
-            headers = try decoder.decodeHeaders(from: &buf)
+            headers = try decoder.decodeHeaders(from: &scratch)
         } catch {
             throw HPACKFailure(description: Self.describe(error))
         }

@@ -29,7 +29,8 @@ public struct HTTP2ConnectionDecoder {
     public private(set) var start: HTTP2Start = .none
     public private(set) var anomalies = AnomalyCounts()
     /// The decoder gave up on both directions (upgrade refused, not HTTP/2): feeding more is harmless.
-    public var isStopped: Bool { dirs[0].mode == .stopped && dirs[1].mode == .stopped }
+    /// (Stored: a caller holding the decoder in a class reads it without copying the decoder.)
+    public private(set) var isStopped = false
     /// Bytes skipped while hunting for frame boundaries, per direction.
     public private(set) var skippedBytes = [0, 0]
 
@@ -311,6 +312,7 @@ public struct HTTP2ConnectionDecoder {
         anomalies.add(.h2UpgradeRefused, frame: origin.frame)
         dirs[0].mode = .stopped
         dirs[1].mode = .stopped
+        isStopped = true
         dirs[0].held = []
         dirs[1].held = []
         if start == .upgrade { start = .none }
@@ -528,8 +530,8 @@ public struct HTTP2ConnectionDecoder {
             breakHPACK(d, "hpack-desync")
         }
 
-        if stream != 0 && type != 0 && !isHeaderBlockType(type) && streams[stream] != nil {
-            streams[stream]!.s.frames += 1
+        if stream != 0 && type != 0 && !isHeaderBlockType(type), let i = streams.index(forKey: stream) {
+            streams.values[i].s.frames += 1
         }
 
         switch type {
@@ -791,18 +793,23 @@ public struct HTTP2ConnectionDecoder {
     // MARK: Streams
 
     private mutating func stream(_ id: UInt32, create: Bool, _ origin: SegmentOrigin) -> Bool {
-        if streams[id] != nil { return true }
-        guard create, id != 0 else { return false }
+        streamIndex(id, create: create, origin) != nil
+    }
+
+    /// The stream's place in `streams` (created if `create` and allowed), valid until a stream is added or removed.
+    private mutating func streamIndex(_ id: UInt32, create: Bool, _ origin: SegmentOrigin) -> Dictionary<UInt32, StreamState>.Index? {
+        if let i = streams.index(forKey: id) { return i }
+        guard create, id != 0 else { return nil }
         let parity = id & 1 == 1 ? 0 : 1
-        if id <= maxStreamID[parity] && !lenientStreams { return false }
+        if id <= maxStreamID[parity] && !lenientStreams { return nil }
         if streams.count >= limits.maxStreamsTracked {
             streamsDropped += 1
             anomalies.add(.h2StreamsDropped, frame: origin.frame)
-            return false
+            return nil
         }
         maxStreamID[parity] = max(maxStreamID[parity], id)
         streams[id] = StreamState(s: HTTP2StreamSummary(id: id), w0: dirs[0].initialWindow, w1: dirs[1].initialWindow)
-        return true
+        return streams.index(forKey: id)
     }
 
     private mutating func applyHeaderBlock(_ d: Int, _ pb: PendingBlock, _ fields: [HTTP2HeaderField]?,
@@ -821,42 +828,47 @@ public struct HTTP2ConnectionDecoder {
             return
         }
         let id = pb.stream
-        guard id != 0, stream(id, create: true, origin) else { return }
-        streams[id]!.s.frames += pb.events.count
-        if fields == nil { streams[id]!.s.headersUndecodable = true }
+        // Updated in place through its index.
+        guard id != 0, let i = streamIndex(id, create: true, origin) else { return }
+        streams.values[i].s.frames += pb.events.count
+        if fields == nil { streams.values[i].s.headersUndecodable = true }
         if d == 0 {
-            if streams[id]!.blocks0 == 0 {
-                streams[id]!.s.requestStart = ev.ts
-                streams[id]!.s.requestFrame = ev.frame
-                copyRequest(id, ev)
+            if streams.values[i].blocks0 == 0 {
+                streams.values[i].s.requestStart = ev.ts
+                streams.values[i].s.requestFrame = ev.frame
+                copyRequest(i, ev)
             }
-            streams[id]!.blocks0 += 1
+            streams.values[i].blocks0 += 1
         } else {
             if let st = ev.status {
-                if (st < 100 || st >= 200) && !streams[id]!.finalResponse {
-                    streams[id]!.finalResponse = true
-                    streams[id]!.s.status = st
-                    streams[id]!.s.responseHeaders = ev.ts
-                    streams[id]!.s.responseFrame = ev.frame
+                if (st < 100 || st >= 200) && !streams.values[i].finalResponse {
+                    streams.values[i].finalResponse = true
+                    streams.values[i].s.status = st
+                    streams.values[i].s.responseHeaders = ev.ts
+                    streams.values[i].s.responseFrame = ev.frame
                 }
-            } else if fields == nil && streams[id]!.s.responseHeaders == nil {
-                streams[id]!.s.responseHeaders = ev.ts
-                streams[id]!.s.responseFrame = ev.frame
+            } else if fields == nil && streams.values[i].s.responseHeaders == nil {
+                streams.values[i].s.responseHeaders = ev.ts
+                streams.values[i].s.responseFrame = ev.frame
             }
-            if let g = ev.grpcStatus { streams[id]!.s.grpcStatus = g }
-            if let m = ev.grpcMessage { streams[id]!.s.grpcMessage = m }
-            if let c = ev.contentType, streams[id]!.s.contentType == nil { streams[id]!.s.contentType = c }
-            streams[id]!.blocks1 += 1
+            if let g = ev.grpcStatus { streams.values[i].s.grpcStatus = g }
+            if let m = ev.grpcMessage { streams.values[i].s.grpcMessage = m }
+            if let c = ev.contentType, streams.values[i].s.contentType == nil { streams.values[i].s.contentType = c }
+            streams.values[i].blocks1 += 1
         }
         if pb.endStream { endSide(d, id, origin) }
     }
 
     private mutating func copyRequest(_ id: UInt32, _ ev: HTTP2FrameEvent) {
-        streams[id]!.s.method = ev.method
-        streams[id]!.s.path = ev.path
-        streams[id]!.s.authority = ev.authority
-        streams[id]!.s.scheme = ev.scheme
-        if let c = ev.contentType { streams[id]!.s.contentType = c }
+        copyRequest(streams.index(forKey: id)!, ev)
+    }
+
+    private mutating func copyRequest(_ i: Dictionary<UInt32, StreamState>.Index, _ ev: HTTP2FrameEvent) {
+        streams.values[i].s.method = ev.method
+        streams.values[i].s.path = ev.path
+        streams.values[i].s.authority = ev.authority
+        streams.values[i].s.scheme = ev.scheme
+        if let c = ev.contentType { streams.values[i].s.contentType = c }
     }
 
     private mutating func endSide(_ d: Int, _ id: UInt32, _ origin: SegmentOrigin) {
@@ -902,14 +914,15 @@ public struct HTTP2ConnectionDecoder {
     // MARK: Flow control
 
     private mutating func onData(_ d: Int, _ id: UInt32, _ length: Int, _ end: Bool, _ origin: SegmentOrigin) {
-        let known = stream(id, create: true, origin)
-        if known { streams[id]!.s.dataBytes[d] += length; streams[id]!.s.frames += 1 }
+        let i = streamIndex(id, create: true, origin)
+        let known = i != nil
+        if let i { streams.values[i].s.dataBytes[d] += length; streams.values[i].s.frames += 1 }
         if flowKnown {
             dirs[d].connWindow -= Int64(length)
             if dirs[d].connWindow < 0 { anomalies.add(.h2FlowControlViolation, frame: origin.frame) }
-            if known {
+            if let i {
                 let w: Int64
-                if d == 0 { streams[id]!.w0 -= Int64(length); w = streams[id]!.w0 } else { streams[id]!.w1 -= Int64(length); w = streams[id]!.w1 }
+                if d == 0 { streams.values[i].w0 -= Int64(length); w = streams.values[i].w0 } else { streams.values[i].w1 -= Int64(length); w = streams.values[i].w1 }
                 if w < 0 { anomalies.add(.h2FlowControlViolation, frame: origin.frame) }
                 checkStall(d, id, w, hadMore: !end, origin)
             }
@@ -927,9 +940,9 @@ public struct HTTP2ConnectionDecoder {
             dirs[d].connWindow += inc
             if dirs[d].connWindow > 0x7fff_ffff { anomalies.add(.h2WindowOverflow, frame: origin.frame) }
             checkStall(d, 0, dirs[d].connWindow, hadMore: true, origin)
-        } else if streams[id] != nil {
+        } else if let i = streams.index(forKey: id) {
             let w: Int64
-            if d == 0 { streams[id]!.w0 += inc; w = streams[id]!.w0 } else { streams[id]!.w1 += inc; w = streams[id]!.w1 }
+            if d == 0 { streams.values[i].w0 += inc; w = streams.values[i].w0 } else { streams.values[i].w1 += inc; w = streams.values[i].w1 }
             if w > 0x7fff_ffff { anomalies.add(.h2WindowOverflow, frame: origin.frame) }
             checkStall(d, id, w, hadMore: true, origin)
         }
@@ -944,7 +957,7 @@ public struct HTTP2ConnectionDecoder {
                                                  start: origin.ts, startFrame: origin.frame, end: nil, endFrame: nil,
                                                  senderHadMore: hadMore, duration: .zero))
             openStalls[key] = stallRecords.count - 1
-        } else if let idx = openStalls.removeValue(forKey: key) {
+        } else if !openStalls.isEmpty, let idx = openStalls.removeValue(forKey: key) {
             stallRecords[idx].end = origin.ts
             stallRecords[idx].endFrame = origin.frame
             stallRecords[idx].duration = origin.ts - stallRecords[idx].start

@@ -5,10 +5,39 @@ import NetcorrTLS
 import NetcorrTCP
 import NetcorrWire
 
-/// A TCP connection and whatever reads its byte streams.
-struct ConnectionEntry {
+/// A TCP connection and whatever reads its byte streams. A class: the table holds a reference, so a packet
+/// updates the connection where it lies (its state is not copied out of the table and back per packet).
+final class ConnectionEntry {
     var conn: TCPConnection
     var app: AppDispatch
+    init(conn: TCPConnection, app: AppDispatch) { self.conn = conn; self.app = app }
+}
+
+/// Feeds a connection's in-order bytes to its reader and hands HTTP/2 frames straight to the pipeline's sink, in
+/// order, without buffering (and copying) them; other readers' output waits in `AppDispatch` as before.
+struct DirectSink<S: EventSink>: StreamSink {
+    let entry: ConnectionEntry
+    let sink: UnsafeMutablePointer<S>
+
+    mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
+        if case .sniff = entry.app.reader { entry.app.sniff(b) }
+        guard case .h2(let d) = entry.app.reader else {
+            entry.app.bytes(b, direction: direction, origin: origin)
+            return
+        }
+        d.value.receive(b, direction: direction, origin: origin) { sink.pointee.h2($0) }
+        if d.value.isStopped { entry.app.reader = .none }
+    }
+
+    mutating func gap(_ count: Int, direction: FlowDirection, origin: SegmentOrigin) {
+        entry.app.gap(count, direction: direction, origin: origin)
+    }
+}
+
+/// A reader's state, updated in place through the reference (an enum payload would be copied out and back).
+final class Box<T> {
+    var value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Receives a connection's in-order bytes and turns them into application events, buffered until the pipeline
@@ -19,37 +48,27 @@ struct AppDispatch: StreamSink {
         case dns(DNSOverTCPFramer)
         /// Not yet known: the first bytes decide (a TLS record, else HTTP/2's own sniffing).
         case sniff
-        case h2(HTTP2ConnectionDecoder)
-        case tls(TLSStreamObserver)
+        case h2(Box<HTTP2ConnectionDecoder>)
+        case tls(Box<TLSStreamObserver>)
     }
     var reader: Reader
     var client: Endpoint
     var server: Endpoint
     var dnsOut: [(payload: [UInt8], origin: SegmentOrigin, direction: FlowDirection)] = []
     var h2Out: [HTTP2FrameEvent] = []
-    var h2Limits = HTTP2Limits()
     var anomalies: [(Anomaly, Int)] = []
 
     mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
         switch reader {
         case .none: return
         case .sniff:
-            // TLS: a handshake record (22) of version 3.x.
-            if b.count >= 3 && b[0] == 22 && b[1] == 3 {
-                reader = .tls(TLSStreamObserver(client: client, server: server))
-                bytes(b, direction: direction, origin: origin)
-                return
-            }
-            reader = .h2(HTTP2ConnectionDecoder(client: client, server: server, limits: h2Limits))
+            sniff(b)
             bytes(b, direction: direction, origin: origin)
-        case .h2(var d):
-            reader = .none
-            d.receive(b, direction: direction, origin: origin) { h2Out.append($0) }
-            reader = d.isStopped ? .none : .h2(d)
-        case .tls(var t):
-            reader = .none
-            t.receive(b, direction: direction, origin: origin) { _ in }
-            reader = .tls(t)
+        case .h2(let d):
+            d.value.receive(b, direction: direction, origin: origin) { h2Out.append($0) }
+            if d.value.isStopped { reader = .none }
+        case .tls(let t):
+            t.value.receive(b, direction: direction, origin: origin) { _ in }
         case .dns(var f):
             reader = .none
             f.feed(b, direction: direction, origin: origin) { msg, o in dnsOut.append((msg, o, direction)) }
@@ -58,18 +77,24 @@ struct AppDispatch: StreamSink {
         }
     }
 
+    /// The first bytes decide: a TLS handshake record (22) of version 3.x, else HTTP/2 (whose own sniffing
+    /// tells the rest).
+    mutating func sniff(_ b: UnsafeRawBufferPointer) {
+        if b.count >= 3 && b[0] == 22 && b[1] == 3 {
+            reader = .tls(Box(TLSStreamObserver(client: client, server: server)))
+        } else {
+            reader = .h2(Box(HTTP2ConnectionDecoder(client: client, server: server)))
+        }
+    }
+
     mutating func gap(_ count: Int, direction: FlowDirection, origin: SegmentOrigin) {
         anomalies.append((.tcpGap, origin.frame))
         switch reader {
         case .none, .sniff: return
-        case .h2(var d):
-            reader = .none
-            d.gap(direction: direction, count: count, origin: origin)
-            reader = .h2(d)
-        case .tls(var t):
-            reader = .none
-            t.gap(direction: direction, count: count, origin: origin)
-            reader = .tls(t)
+        case .h2(let d):
+            d.value.gap(direction: direction, count: count, origin: origin)
+        case .tls(let t):
+            t.value.gap(direction: direction, count: count, origin: origin)
         case .dns(var f):
             reader = .none
             f.gap(direction: direction)
@@ -129,30 +154,32 @@ extension Pipeline {
         // A copy of a packet already seen on another interface adds nothing to the stream or the counts.
         if duplicateOf != nil { return }
         let key = FlowKey(src, dst, .tcp)
-        var entry: ConnectionEntry
-        if let e = connections.removeValue(forKey: key) {
-            // tshark's rule for a new tcp.stream: a SYN whose ISN differs from the one this connection knows.
-            if e.conn.startsNewConnection(t, from: src) {
-                connections[key] = e
-                closeConnection(key, sink: &sink)
-                entry = newConnection(t, src: src, dst: dst, origin: origin)
-            } else {
-                entry = e
-            }
+        let entry: ConnectionEntry
+        if let e = connections[key], !e.conn.startsNewConnection(t, from: src) {
+            entry = e
         } else {
-            if connections.count >= options.maxConnections { evictIdle(sink: &sink) }
+            // tshark's rule for a new tcp.stream: a SYN whose ISN differs from the one this connection knows.
+            if connections[key] != nil {
+                closeConnection(key, sink: &sink)
+            } else if connections.count >= options.maxConnections {
+                evictIdle(sink: &sink)
+            }
             entry = newConnection(t, src: src, dst: dst, origin: origin)
+            connections[key] = entry
         }
         let d = entry.conn.direction(from: src)
+        let wasClosed = entry.conn.isClosed
         b.extracting(t.payload).withUnsafeBytes { raw in
-            entry.conn.segment(t, direction: d, payload: raw, origin: origin, sink: &entry.app)
+            withUnsafeMutablePointer(to: &sink) { p in
+                var direct = DirectSink(entry: entry, sink: p)
+                entry.conn.segment(t, direction: d, payload: raw, origin: origin, sink: &direct)
+            }
         }
-        drainApp(&entry.app, sink: &sink)
+        drainApp(entry, sink: &sink)
         let closedNow = entry.conn.isClosed
-        if closedNow, case .h2 = entry.app.reader { finishApp(&entry, sink: &sink) }
-        if closedNow, case .tls = entry.app.reader { finishApp(&entry, sink: &sink) }
-        connections[key] = entry
-        if closedNow { closing.append((key, origin.ts)) }
+        if closedNow, case .h2 = entry.app.reader { finishApp(entry, sink: &sink) }
+        if closedNow, case .tls = entry.app.reader { finishApp(entry, sink: &sink) }
+        if closedNow && !wasClosed { closing.append((key, origin.ts)) }
         sweepClosed(now: origin.ts, sink: &sink)
     }
 
@@ -176,60 +203,71 @@ extension Pipeline {
                                app: AppDispatch(reader: reader, client: initiator, server: responder))
     }
 
-    mutating func drainApp<S: EventSink>(_ app: inout AppDispatch, sink: inout S) {
-        if !app.anomalies.isEmpty {
-            for (a, f) in app.anomalies { stats.anomalies.add(a, frame: f) }
-            app.anomalies.removeAll(keepingCapacity: true)
+    mutating func drainApp<S: EventSink>(_ e: ConnectionEntry, sink: inout S) {
+        if !e.app.anomalies.isEmpty {
+            for (a, f) in e.app.anomalies { stats.anomalies.add(a, frame: f) }
+            e.app.anomalies.removeAll(keepingCapacity: true)
         }
-        if !app.dnsOut.isEmpty {
-            for m in app.dnsOut {
-                let (src, dst) = m.direction == .fromInitiator ? (app.client, app.server) : (app.server, app.client)
+        if !e.app.dnsOut.isEmpty {
+            let client = e.app.client, server = e.app.server
+            for m in e.app.dnsOut {
+                let (src, dst) = m.direction == .fromInitiator ? (client, server) : (server, client)
                 m.payload.withUnsafeBufferPointer { p in
                     dnsMessage(p.span, src: src, dst: dst, transport: .tcp, origin: m.origin, duplicateOf: nil, sink: &sink)
                 }
             }
-            app.dnsOut.removeAll(keepingCapacity: true)
+            e.app.dnsOut.removeAll(keepingCapacity: true)
         }
-        if !app.h2Out.isEmpty {
-            for f in app.h2Out { sink.h2(f) }
-            app.h2Out.removeAll(keepingCapacity: true)
+        if !e.app.h2Out.isEmpty {
+            for f in e.app.h2Out { sink.h2(f) }
+            e.app.h2Out.removeAll(keepingCapacity: true)
         }
     }
 
-    /// Reports and forgets connections that closed and stayed quiet for `closedLinger`.
+    /// Reports and forgets connections that closed and stayed quiet for `closedLinger`, and the earliest closed
+    /// beyond `maxClosedLingering`.
     mutating func sweepClosed<S: EventSink>(now: Timestamp, sink: inout S) {
-        while closingHead < closing.count, now - closing[closingHead].ts > options.closedLinger {
-            let k = closing[closingHead].key
+        while closingHead < closing.count {
+            let (k, ts) = closing[closingHead]
+            let old = now - ts > options.closedLinger
+            guard old || closing.count - closingHead > options.maxClosedLingering else { break }
             closingHead += 1
-            if let e = connections[k], e.conn.isClosed, now - e.conn.lastTS > options.closedLinger {
+            guard let e = connections[k], e.conn.isClosed else { continue }
+            if !old || now - e.conn.lastTS > options.closedLinger {
                 closeConnection(k, sink: &sink)
+            } else {
+                // Late packets came: quiet since its last one.
+                closing.append((k, e.conn.lastTS))
             }
         }
-        if closingHead > 4096 && closingHead * 2 > closing.count {
+        if closingHead > 1024 && closingHead * 2 > closing.count {
             closing.removeFirst(closingHead)
             closingHead = 0
         }
     }
 
     mutating func closeConnection<S: EventSink>(_ key: FlowKey, sink: inout S) {
-        guard var e = connections.removeValue(forKey: key) else { return }
-        finishApp(&e, sink: &sink)
+        guard let e = connections.removeValue(forKey: key) else { return }
+        finishApp(e, sink: &sink)
         sink.tcp(e.conn.event)
     }
 
     /// The connection's byte streams are over: deliver what waits, settle the application reader (its HTTP/2
     /// summary, its TLS description) and free it. The small TCP record may stay a while for late packets.
-    mutating func finishApp<S: EventSink>(_ e: inout ConnectionEntry, sink: inout S) {
+    mutating func finishApp<S: EventSink>(_ e: ConnectionEntry, sink: inout S) {
         e.conn.flush(sink: &e.app)
-        drainApp(&e.app, sink: &sink)
-        if case .tls(var t) = e.app.reader { sink.tls(t.finish(at: e.conn.lastTS)) }
-        if case .h2(var d) = e.app.reader {
-            let summary = d.finish(at: e.conn.lastTS) { e.app.h2Out.append($0) }
-            drainApp(&e.app, sink: &sink)
+        drainApp(e, sink: &sink)
+        if case .tls(let t) = e.app.reader { sink.tls(t.value.finish(at: e.conn.lastTS)) }
+        if case .h2(let d) = e.app.reader {
+            let summary = d.value.finish(at: e.conn.lastTS) { e.app.h2Out.append($0) }
+            drainApp(e, sink: &sink)
             if summary.start != .none { sink.h2Connection(summary) }
         }
         if case .dns = e.app.reader { return }
         e.app.reader = .none
+        // The closed connection may linger a while: its buffers' storage goes now.
+        e.app.h2Out = []
+        e.app.anomalies = []
     }
 
     mutating func evictIdle<S: EventSink>(sink: inout S) {
@@ -262,10 +300,26 @@ struct DuplicateDetector {
         mix(UInt64(ip.proto)); mix(UInt64(ip.payload.count))
         if ip.version == 4 { mix(UInt64(b.u16(link.payloadOffset + 4))) }
         var i = ip.payload.lowerBound
-        let end = min(ip.payload.upperBound, i + 512)
-        // Eight bytes at a time, then the rest one by one.
-        while i + 8 <= end { mix(b.u64(i)); i += 8 }
-        while i < end { mix(UInt64(b[i])); i += 1 }
+        let end = min(ip.payload.upperBound, i + 512, b.count)
+        // 32 bytes at a time in four independent lanes (each multiply waits only on its own lane), folded in;
+        // then eight bytes at a time, then the rest one by one. Unaligned loads: the byte order does not matter
+        // to a hash.
+        b.withUnsafeBytes { raw in
+            var l1: UInt64 = 0x8422_2325_cbf2_9ce4, l2: UInt64 = 0x9ce4_cbf2_2325_8422, l3: UInt64 = 0x2325_8422_9ce4_cbf2
+            var l0 = h
+            let p: UInt64 = 0x0000_0100_0000_01b3
+            while i + 32 <= end {
+                l0 = (l0 ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* p
+                l1 = (l1 ^ raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* p
+                l2 = (l2 ^ raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* p
+                l3 = (l3 ^ raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* p
+                i += 32
+            }
+            h = l0
+            mix(l1); mix(l2); mix(l3)
+            while i + 8 <= end { mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)); i += 8 }
+            while i < end { mix(UInt64(raw[i])); i += 1 }
+        }
         let iface = Int64(link.interfaceIndex) << 16 | Int64(link.packetType & 0xff)
         var found: Int?
         for s in ring where s.hash == h && s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) {

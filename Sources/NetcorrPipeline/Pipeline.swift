@@ -18,6 +18,9 @@ public struct PipelineOptions: Sendable {
     /// A connection closed (FINs both ways, or a RST) and quiet this long is reported and forgotten, so memory
     /// follows the live connections, not the file. Late packets of a forgotten connection start a new record.
     public var closedLinger: Duration = .seconds(60)
+    /// Closed connections lingering at once; past it the earliest closed are reported and forgotten before
+    /// `closedLinger` (a busy capture closes thousands a minute).
+    public var maxClosedLingering = 256
     /// Two captures of one packet (on two interfaces with `-i any`) closer than this are one packet.
     public var duplicateWindow: Duration = .milliseconds(10)
     public init() {}
@@ -196,6 +199,10 @@ public struct Pipeline {
         for key in connections.keys.sorted(by: { connections[$0]!.conn.firstFrame < connections[$1]!.conn.firstFrame }) {
             closeConnection(key, sink: &sink)
         }
+        // The table's and the list's storage is no longer needed (the report is built after).
+        connections = [:]
+        closing = []
+        closingHead = 0
         dnsTracker.finish(at: end) { sink.dnsTransaction($0) }
     }
 

@@ -9,13 +9,15 @@ public enum ConnectionsText {
             guard let t, let s = start else { return "?" }
             return "+" + Duration.fixed((t - s).seconds, 3) + "s"
         }
-        if !ev.tcp.isEmpty {
-            let states = Dictionary(grouping: ev.tcp, by: \.state).map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", ")
-            out += "TCP: \(ev.tcp.count) connections (\(states))\n"
-            let failed = ev.tcp.filter { ["S0", "REJ", "RSTR", "RSTO", "RSTOS0", "SH"].contains($0.state) || $0.retransmissions > 0 || $0.zeroWindow > 0 }
-            if !failed.isEmpty {
+        if ev.tcpCount > 0 {
+            let states = ev.tcpStates.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")
+            out += "TCP: \(ev.tcpCount) connections (\(states))\n"
+            // Indices, not copies of the events (a large capture has thousands).
+            let failed = ev.tcp.indices.filter { Evidence.struggled(ev.tcp[$0]) }
+            let failedCount = failed.count + ev.tcpStruggledNotKept
+            if failedCount > 0 {
                 out += "  connections that failed or struggled:\n"
-                for c in failed.prefix(maxRows) {
+                for c in failed.prefix(maxRows).map({ ev.tcp[$0] }) {
                     var what: String
                     switch c.state {
                     case "S0", "SH": what = "SYN unanswered (\(c.synCount) SYN\(c.synCount == 1 ? "" : "s"))"
@@ -28,13 +30,18 @@ public enum ConnectionsText {
                     if c.zeroWindow > 0 { what += ", \(c.zeroWindow) zero windows" }
                     out += "  #\(c.firstFrame) \(rel(c.firstTS)) \(c.initiator) → \(c.responder): \(what)\n"
                 }
-                if failed.count > maxRows { out += "  … and \(failed.count - maxRows) more\n" }
+                if failedCount > min(maxRows, failed.count) { out += "  … and \(failedCount - min(maxRows, failed.count)) more\n" }
             }
         }
         if !ev.h2.isEmpty {
-            let streams = ev.h2.flatMap { s in s.streams.map { (s, $0) } }
-            out += "HTTP/2: \(ev.h2.count) connections, \(streams.count) streams\n"
-            for (s, st) in streams.prefix(maxRows) {
+            // The first rows without copying every (connection, stream) pair of a large capture.
+            let streamCount = ev.h2.reduce(0) { $0 + $1.streams.count } + ev.h2StreamsNotKept
+            out += "HTTP/2: \(ev.h2.count + ev.healthyH2Dropped) connections, \(streamCount) streams\n"
+            var rows: [(HTTP2ConnectionSummary, HTTP2StreamSummary)] = []
+            for s in ev.h2 where rows.count < maxRows {
+                for st in s.streams.prefix(maxRows - rows.count) { rows.append((s, st)) }
+            }
+            for (s, st) in rows {
                 var outcome: String
                 switch st.endedBy {
                 case .endStream: outcome = st.status.map { "\($0)" } ?? "done"
@@ -46,20 +53,25 @@ public enum ConnectionsText {
                 let latency = st.requestStart.flatMap { a in (st.responseHeaders ?? st.end).map { ($0 - a).humanDescription } } ?? "?"
                 out += "  #\(st.requestFrame ?? 0) \(rel(st.requestStart)) \(s.client) → \(s.server) stream \(st.id) \(st.method ?? "?") \(st.path ?? "?"): \(outcome) in \(latency)\n"
             }
-            if streams.count > maxRows { out += "  … and \(streams.count - maxRows) more streams\n" }
+            if streamCount > rows.count { out += "  … and \(streamCount - rows.count) more streams\n" }
+            var goaways = 0
             for s in ev.h2 {
                 for g in s.goaways {
+                    goaways += 1
+                    if goaways > maxRows { continue }
                     out += "  GOAWAY \(g.errorCode.name) from the \(g.direction == .fromResponder ? "server" : "client") #\(g.frame) \(rel(g.ts)) on \(s.client) → \(s.server), last stream \(g.lastStream)"
                         + (g.streamsCut.isEmpty ? "" : ", cut \(g.streamsCut.map(String.init).joined(separator: ","))") + "\n"
                 }
             }
-            let pings = ev.h2.flatMap { s in s.pings.map { (s, $0) } }
-            let worst = pings.filter { $0.1.rtt != nil }.sorted { $0.1.rtt! > $1.1.rtt! }.prefix(3)
+            let listed = min(goaways, maxRows), all = goaways + ev.h2GoawaysNotKept
+            if all > listed { out += "  … and \(all - listed) more GOAWAYs\n" }
+            let pings = ev.h2.flatMap(\.pings)
+            let worst = pings.filter { $0.rtt != nil }.sorted { $0.rtt! > $1.rtt! }.prefix(3)
             if !worst.isEmpty {
-                out += "  worst PING round trips: " + worst.map { "\($0.1.rtt!.humanDescription) (#\($0.1.frame))" }.joined(separator: ", ") + "\n"
+                out += "  worst PING round trips: " + worst.map { "\($0.rtt!.humanDescription) (#\($0.frame))" }.joined(separator: ", ") + "\n"
             }
-            let unanswered = pings.filter { $0.1.ackTs == nil }
-            if !unanswered.isEmpty { out += "  PINGs never acknowledged: " + unanswered.map { "#\($0.1.frame)" }.joined(separator: ", ") + "\n" }
+            let unanswered = pings.filter { $0.ackTs == nil }
+            if !unanswered.isEmpty { out += "  PINGs never acknowledged: " + unanswered.map { "#\($0.frame)" }.joined(separator: ", ") + "\n" }
         }
         if !ev.tls.isEmpty {
             out += "TLS: \(ev.tls.count) connections (" + Set(ev.tls.compactMap { t in t.sni.map { "\($0) \(t.alpnOffered.joined(separator: ","))" } }).sorted().joined(separator: "; ") + ")\n"

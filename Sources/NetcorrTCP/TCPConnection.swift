@@ -125,8 +125,9 @@ public struct TCPConnection: Sendable {
         src == initiator ? .fromInitiator : .fromResponder
     }
 
-    /// True once both sides sent FIN, or a RST was seen.
-    public var isClosed: Bool {
+    /// True once both sides sent FIN, or a RST was seen. (Inlinable: a caller holding the connection in a class
+    /// reads two fields instead of copying the connection.)
+    @inlinable public var isClosed: Bool {
         (fin.fromInitiator != nil && fin.fromResponder != nil) || rst.fromInitiator != nil || rst.fromResponder != nil
     }
 
@@ -134,7 +135,7 @@ public struct TCPConnection: Sendable {
     /// (tshark's new tcp.stream): a SYN without ACK whose sequence number differs from the initial sequence
     /// number known for its sender. A SYN with the same ISN — even after FIN or RST — is a retransmission
     /// of this connection's, as tshark counts it.
-    public func startsNewConnection(_ h: TCPHeader, from src: Endpoint) -> Bool {
+    @inlinable public func startsNewConnection(_ h: TCPHeader, from src: Endpoint) -> Bool {
         analysis.startsNewConversation(seq: h.seq, flags: h.flags, direction: direction(from: src))
     }
 

@@ -76,6 +76,8 @@ struct ReplayCommand: ParsableCommand {
         var limits = EvidenceLimits()
         limits.foldHealthyDNS = !events && report.html == nil && !keepHealthyDNS
         if let t = decode.dnsTimeoutOption { limits.healthyRTT = min(limits.healthyRTT, .seconds(t)) }
+        // Without a log or a timeline, healthy connections past the first ones are only counted.
+        limits.countHealthy = logReaders.isEmpty && report.html == nil
         limits.dnsContext = pipelineOptions.dns.retryWindow + pipelineOptions.dns.retryWindow + .seconds(1)
         var sink = ReplaySink(writer: writer, evidence: Evidence(limits: limits))
         // Folding needs the log first: the queries a DNS error line names are kept whatever they show.
