@@ -48,8 +48,6 @@ public final class PcapFileReader {
     /// The FILE's buffer: libpcap reads a packet at a time through stdio, whose default 4 KiB buffer costs a
     /// read(2) per few packets.
     let streamBuffer: UnsafeMutablePointer<CChar>?
-    /// Classic pcap in this machine's byte order is read by `ClassicPcapStream`, not libpcap.
-    let direct: ClassicPcapStream?
     static let streamBufferSize = 1 << 20
 
     public init(path: String, filter expression: String? = nil) throws(PcapError) {
@@ -57,9 +55,7 @@ public final class PcapFileReader {
         let text = { String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         var opened: OpaquePointer?
         var buffer: UnsafeMutablePointer<CChar>?
-        let d = path == "-" ? nil : ClassicPcapStream(path: path)
-        if path == "-" || d != nil {
-            // (libpcap then only checks the header and tells the link type: its FILE needs no big buffer.)
+        if path == "-" {
             opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
         } else if let f = fopen(path, "rb") {
             let b = UnsafeMutablePointer<CChar>.allocate(capacity: Self.streamBufferSize)
@@ -73,7 +69,6 @@ public final class PcapFileReader {
         guard let h = opened else { throw PcapError("\(path): \(text())") }
         streamBuffer = buffer
         handle = h
-        direct = d
         linkType = pcap_datalink(h)
         snaplen = Int(pcap_snapshot(h))
         timestampDigits = PcapFileReader.fileDigits(path)
@@ -98,7 +93,6 @@ public final class PcapFileReader {
 
     @usableFromInline
     func nextImpl(_ body: (Span<UInt8>, PacketInfo) -> Void) -> Bool {
-        if let s = direct { return nextDirect(s, body) }
         var hdr: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         while true {
@@ -123,48 +117,6 @@ public final class PcapFileReader {
         }
     }
 
-    func nextDirect(_ s: ClassicPcapStream, _ body: (Span<UInt8>, PacketInfo) -> Void) -> Bool {
-        while true {
-            guard s.fill(16) else {
-                // libpcap's words for a file cut short.
-                if s.buffered > 0 { readError = "truncated dump file; tried to read 16 header bytes, only got \(s.buffered)" }
-                return false
-            }
-            let p = UnsafeRawPointer(s.base + s.start)
-            let sec = Int32(bitPattern: p.loadUnaligned(as: UInt32.self))
-            let frac = Int32(bitPattern: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-            let caplen = p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-            let len = p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
-            guard caplen <= ClassicPcapStream.maxCaplen else {
-                readError = "invalid packet capture length \(caplen), bigger than maximum of \(ClassicPcapStream.maxCaplen)"
-                return false
-            }
-            guard s.fill(16 + Int(caplen)) else {
-                readError = "truncated dump file; tried to read \(caplen) captured bytes, only got \(s.buffered - 16)"
-                return false
-            }
-            let data = UnsafePointer<UInt8>((s.base + s.start + 16).assumingMemoryBound(to: UInt8.self))
-            s.start += 16 + Int(caplen)
-            frame += 1
-            // As libpcap gives them at nanosecond precision (its fields are signed 32-bit).
-            let ns = s.nanos ? Int64(frac) : Int64(frac) * 1000
-            if let f = filter {
-                var h = pcap_pkthdr()
-                h.ts.tv_sec = Int(sec)
-                h.ts.tv_usec = Int(ns)
-                h.caplen = caplen
-                h.len = len
-                if withUnsafePointer(to: &f.program, { prog in withUnsafePointer(to: &h) { pcap_offline_filter(prog, $0, data) } }) == 0 {
-                    continue
-                }
-            }
-            let info = PacketInfo(frame: frame, ts: Timestamp(seconds: Int64(sec), nanoseconds: ns),
-                                  capturedLength: Int(caplen), wireLength: Int(len))
-            body(UnsafeBufferPointer(start: data, count: Int(caplen)).span, info)
-            return true
-        }
-    }
-
     static func fileDigits(_ path: String) -> Int {
         guard let f = fopen(path, "rb") else { return 9 }
         defer { fclose(f) }
@@ -174,66 +126,5 @@ public final class PcapFileReader {
         case 0xa1b2_c3d4, 0xd4c3_b2a1: return 6
         default: return 9
         }
-    }
-}
-
-/// A classic pcap file (magic a1b2c3d4 or a1b23c4d) written in this machine's byte order, read in MiB chunks
-/// into one buffer from which packets are handed out in place: libpcap reads each packet through stdio and
-/// copies it into its own buffer, and for such files it changes nothing in the data (its byte-swapping and
-/// USB fix-ups apply to the other byte order and to USB link types, which stay with libpcap).
-final class ClassicPcapStream {
-    /// libpcap's MAXIMUM_SNAPLEN: a longer record is a corrupt file.
-    static let maxCaplen: UInt32 = 262_144
-    let fd: Int32
-    let nanos: Bool
-    private(set) var base: UnsafeMutableRawPointer
-    private var capacity = 1 << 20
-    var start = 0
-    private var end = 0
-    private var eof = false
-    var buffered: Int { end - start }
-
-    init?(path: String) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        var header = [UInt8](repeating: 0, count: 24)
-        let n = header.withUnsafeMutableBytes { read(fd, $0.baseAddress, 24) }
-        let magic = header.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
-        let link = header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 20, as: UInt32.self) } & 0x0fff_ffff
-        // 189, 220: USB link types that libpcap fixes up.
-        guard n == 24, magic == 0xa1b2_c3d4 || magic == 0xa1b2_3c4d, link != 189, link != 220 else {
-            close(fd)
-            return nil
-        }
-        self.fd = fd
-        nanos = magic == 0xa1b2_3c4d
-        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-    }
-
-    deinit {
-        close(fd)
-        base.deallocate()
-    }
-
-    /// Makes `n` bytes from `start` available; false when the file ends first.
-    func fill(_ n: Int) -> Bool {
-        if end - start >= n { return true }
-        if start > 0 {
-            (base + 0).copyMemory(from: base + start, byteCount: end - start)
-            end -= start
-            start = 0
-        }
-        if n > capacity {
-            let bigger = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 16)
-            bigger.copyMemory(from: base, byteCount: end)
-            base.deallocate()
-            base = bigger
-            capacity = n
-        }
-        while end < n && !eof {
-            let r = read(fd, base + end, capacity - end)
-            if r > 0 { end += r } else if r < 0 && errno == EINTR { continue } else { eof = true }
-        }
-        return end >= n
     }
 }
