@@ -197,15 +197,17 @@ public struct Evidence: EventSink {
     mutating func sweepDNS(now: Timestamp) {
         dnsSweep = now
         var gone: [DNSLookupKey] = []
+        let before = now - limits.dnsContext
         for i in dnsKeys.indices {
-            let (k, s) = dnsKeys[i]
-            guard s.open <= 0 else { continue }
-            if !s.pen.isEmpty && now - s.lastAnswer > .milliseconds(20) {
-                healthyDNSFolded += s.pen.count
+            // Fields read in place: a copy of the state would retain and release its three arrays per key.
+            guard dnsKeys.values[i].open <= 0 else { continue }
+            let held = dnsKeys.values[i].pen.count
+            if held > 0 && now - dnsKeys.values[i].lastAnswer > .milliseconds(20) {
+                healthyDNSFolded += held
                 dnsKeys.values[i].pen = []
             }
-            dnsKeys.values[i].forget(before: now - limits.dnsContext)
-            if dnsKeys.values[i].pen.isEmpty && s.hotUntil < now { gone.append(k) }
+            dnsKeys.values[i].forget(before: before)
+            if dnsKeys.values[i].pen.isEmpty && dnsKeys.values[i].hotUntil < now { gone.append(dnsKeys.keys[i]) }
         }
         for k in gone { dnsKeys[k] = nil }
     }
@@ -420,9 +422,9 @@ struct DNSKeyState {
 
     /// Names asked or failed before `t` are forgotten (and the key is precise again once nothing is hot).
     mutating func forget(before t: Timestamp) {
-        hot.removeAll { $0.until < t }
-        asked.removeAll { $0.ts < t }
-        if hot.isEmpty && asked.count < Self.followed { saturated = false }
+        if !hot.isEmpty { hot.removeAll { $0.until < t } }
+        if !asked.isEmpty && asked.contains(where: { $0.ts < t }) { asked.removeAll { $0.ts < t } }
+        if saturated && hot.isEmpty && asked.count < Self.followed { saturated = false }
     }
 }
 

@@ -15,6 +15,8 @@ struct Sink: EventSink {
     var evidence: Evidence = {
         var l = EvidenceLimits()
         l.foldHealthyDNS = true   // as `netcorr replay` without --events or --html
+        l.dnsContext = .seconds(25)   // as replay sets it: two retry windows and a second
+        l.countHealthy = true   // as replay without a log or --html
         return Evidence(limits: l)
     }()
     var wantsDNSMessages: Bool { true }
