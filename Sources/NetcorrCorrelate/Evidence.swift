@@ -198,7 +198,11 @@ public struct Evidence: EventSink {
         dnsSweep = now
         var gone: [DNSLookupKey] = []
         let before = now - limits.dnsContext
-        for i in dnsKeys.indices {
+        // Walked by index without holding `indices` (a value that shares the storage: writing through it made
+        // every sweep copy the whole table).
+        var i = dnsKeys.startIndex
+        while i != dnsKeys.endIndex {
+            defer { i = dnsKeys.index(after: i) }
             // Fields read in place: a copy of the state would retain and release its three arrays per key.
             guard dnsKeys.values[i].open <= 0 else { continue }
             let held = dnsKeys.values[i].pen.count
