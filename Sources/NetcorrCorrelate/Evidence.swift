@@ -131,11 +131,8 @@ public struct Evidence: EventSink {
             // The tracker opens a transaction for this query (same conditions): its lookup is not settled until
             // the transaction is.
             if limits.foldHealthyDNS, e.message.opcode == 0, let q = e.message.qname, e.message.qtype != nil {
-                let k = DNSLookupKey(e.src.address, q)
-                var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
-                s.open += 1
-                s.asked(lowerName(q), at: e.ts)
-                dnsKeys[k] = s
+                // In place: one hash lookup, no move of the state out and back.
+                healthyDNSFolded += dnsKeys[DNSLookupKey(e.src.address, q), default: DNSKeyState()].opened(lowerName(q), at: e.ts)
             }
             return
         }
@@ -177,7 +174,7 @@ public struct Evidence: EventSink {
             s.pen = rest
         }
         dnsKeys[k] = s
-        if dnsSweep.map({ now - $0 > .seconds(1) }) ?? true { sweepDNS(now: now) }
+        if dnsSweep.map({ now - $0 > .seconds(2) }) ?? true { sweepDNS(now: now) }
     }
 
     /// Answered at once with an address, first try: the correlator finds nothing in a lookup made only of these.
@@ -192,8 +189,9 @@ public struct Evidence: EventSink {
         transactions.append(t)
     }
 
-    /// Held answers whose lookup can no longer fail are counted and forgotten: no query of their client and name
-    /// is open and 20 ms have passed (a lookup that has its answer takes no query sent later than that).
+    /// Every 2 s of capture time, held answers whose lookup can no longer fail are counted and forgotten: no query
+    /// of their client and name is open and 20 ms have passed (a lookup that has its answer takes no query sent
+    /// later than that).
     mutating func sweepDNS(now: Timestamp) {
         dnsSweep = now
         var gone: [DNSLookupKey] = []
@@ -205,11 +203,7 @@ public struct Evidence: EventSink {
             defer { i = dnsKeys.index(after: i) }
             // Fields read in place: a copy of the state would retain and release its three arrays per key.
             guard dnsKeys.values[i].open <= 0 else { continue }
-            let held = dnsKeys.values[i].pen.count
-            if held > 0 && now - dnsKeys.values[i].lastAnswer > .milliseconds(20) {
-                healthyDNSFolded += held
-                dnsKeys.values[i].pen = []
-            }
+            healthyDNSFolded += dnsKeys.values[i].drain(at: now)
             dnsKeys.values[i].forget(before: before)
             if dnsKeys.values[i].pen.isEmpty && dnsKeys.values[i].hotUntil < now { gone.append(dnsKeys.keys[i]) }
         }
@@ -400,6 +394,22 @@ struct DNSKeyState {
     var saturated = false
     var pen: [DNSTransaction] = []
     var lastAnswer = Timestamp(nanoseconds: .min)
+
+    /// A query of this key: answers held until now are dropped first when their lookup could no longer take it
+    /// (nothing open and more than 20 ms since the last answer). Returns how many were dropped.
+    mutating func opened(_ name: String, at ts: Timestamp) -> Int {
+        let dropped = drain(at: ts)
+        open += 1
+        asked(name, at: ts)
+        return dropped
+    }
+
+    /// Drops held answers whose lookup can no longer fail (see `Evidence.sweepDNS`); returns how many.
+    mutating func drain(at now: Timestamp) -> Int {
+        guard open <= 0, !pen.isEmpty, now - lastAnswer > .milliseconds(20) else { return 0 }
+        defer { pen = [] }
+        return pen.count
+    }
 
     mutating func asked(_ name: String, at ts: Timestamp) {
         if let i = asked.firstIndex(where: { $0.name == name }) { asked[i].ts = ts; return }
