@@ -33,8 +33,11 @@ struct NameTable<Value: Sendable>: Sendable {
     init(_ d: [String: Value]) { entries = d.map { (Array($0.key.utf8), $0.key, $0.value) } }
 
     func lookup(_ b: Bytes) -> (String, Value)? {
-        for (bytes, name, v) in entries where bytes.count == b.count && b.hasPrefix(bytes) { return (name, v) }
-        return nil
+        // Read in place: iterating the entries by value retains and releases each one's array and name.
+        entries.withUnsafeBufferPointer { es in
+            for i in es.indices where es[i].0.count == b.count && b.hasPrefix(es[i].0) { return (es[i].1, es[i].2) }
+            return nil
+        }
     }
 }
 

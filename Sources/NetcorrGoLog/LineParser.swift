@@ -51,7 +51,7 @@ public struct GoLogLineParser: Sendable {
     /// never built).
     func recognise(_ m: Bytes, into ev: inout LogEvent, unknownMessage: Bool) {
         recognise(m, &ev)
-        if unknownMessage || ev.kind != .unknown { ev.message = m.string }
+        if unknownMessage || !isUnknownKind(ev.kind) { ev.message = m.string }
     }
 
     private func recognise(_ m: Bytes, _ ev: inout LogEvent) {
@@ -280,6 +280,9 @@ public struct GoLogLineParser: Sendable {
         }
     }
 }
+
+/// Whether `k` is `.unknown`, without a String comparison for the other kinds (only a 7-byte name can be it).
+@inline(__always) func isUnknownKind(_ k: LogEventKind) -> Bool { k.rawValue.utf8.count == 7 && k == .unknown }
 
 /// Byte literals of the recognisers, from Go's sources (x/net/http2 transport.go, server.go, frame.go;
 /// net/http h2_bundle.go; net/conf.go).

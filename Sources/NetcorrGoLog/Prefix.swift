@@ -45,8 +45,6 @@ struct Civil {
     var end: Int
 }
 
-private let pow10: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
-
 /// Two decimal digits at `i` (in bounds), or -1.
 @inline(__always) private func two(_ p: Bytes, _ i: Int) -> Int {
     let a = p[i] &- 0x30, b = p[i + 1] &- 0x30
@@ -66,16 +64,16 @@ private let pow10: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_
     var nanos: Int64 = 0
     if k < p.count && (p[k] == 0x2e || p[k] == comma) {
         var n = 0
-        k += 1
-        while k < p.count, p[k] &- 0x30 <= 9 {
-            if n < 9 { nanos = nanos * 10 + Int64(p[k] - 0x30) }
-            n += 1; k += 1
+        k &+= 1
+        while k < p.count, case let c = p[k] &- 0x30, c <= 9 {
+            if n < 9 { nanos = nanos &* 10 &+ Int64(c) }
+            n &+= 1; k &+= 1
         }
         if n == 0 { return nil }
-        if n < 9 { nanos *= pow10[9 - n] }
+        while n < 9 { nanos &*= 10; n &+= 1 }
     }
     let days = daysFromCivil(y, mo, d)
-    return Civil(seconds: Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s), nanos: nanos, end: k)
+    return Civil(seconds: Int64(days) &* 86400 &+ Int64(h &* 3600 &+ mi &* 60 &+ s), nanos: nanos, end: k)
 }
 
 /// A zone suffix at `i`: "Z", "+HH:MM", "+HHMM", "+HH". Offset seconds east and end index.
@@ -97,7 +95,7 @@ func parseRFC3339(_ p: Bytes, _ i: Int) -> (Timestamp, Int)? {
 }
 
 extension GoLogLineParser {
-    static let stdoutLit = Lit.b("stdout "), stderrLit = Lit.b("stderr "), goFileLit = Lit.b(".go:")
+    static let stdoutLit = Lit.b("stdout "), stderrLit = Lit.b("stderr ")
 
     /// Strips every timestamp prefix of a line (CRI, journald, RFC 3339, Go's log package, JSON) and returns
     /// the outermost time.
@@ -166,7 +164,12 @@ extension GoLogLineParser {
         let end = p.tokenEnd(from: i)
         guard end > i + 5, end < p.count, p[end - 1] == colon else { return i }
         let tok = p.sub(i, end - 1)
-        guard let c = tok.find(Self.goFileLit), tok.decimal(at: c + 4)?.1 == tok.count else { return i }
+        // The first ".go:" in the token (a plain scan: the token is short).
+        var c = 0
+        while c + 4 <= tok.count, !(tok[c] == 0x2e && tok[c + 1] == 0x67 && tok[c + 2] == 0x6f && tok[c + 3] == colon) {
+            c += 1
+        }
+        guard c + 4 <= tok.count, tok.decimal(at: c + 4)?.1 == tok.count else { return i }
         return end + 1
     }
 }
