@@ -5,6 +5,8 @@ import NetcorrCore
 public struct GoLogLineParser: Sendable {
     public var options: GoLogOptions
     var zone: ZoneCache
+    /// The last Go log stamp's date and second.
+    var goLogStamp = CivilCache()
     /// CRI prefixes are `netcorr run` stamps.
     public var runStamped: Bool
 
