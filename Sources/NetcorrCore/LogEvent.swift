@@ -43,61 +43,37 @@ public struct LogEvent: Hashable, Sendable {
     }
 
     /// "stdout" / "stderr" when a CRI or `netcorr run` prefix said so.
-    public var stream: String? {
-        get { details?.f.stream }
-        set { if newValue != nil || details != nil { mutableDetails().f.stream = newValue } }
-    }
+    public var stream: String? { get { self[\.stream] } set { self[\.stream] = newValue } }
 
     // MARK: netdns
     /// The host name a line is about (hostLookupOrder, lookup errors, "failed to get client conn for").
-    public var host: String? {
-        get { details?.f.host }
-        set { if newValue != nil || details != nil { mutableDetails().f.host = newValue } }
-    }
+    public var host: String? { get { self[\.host] } set { self[\.host] = newValue } }
     /// The hostLookupOrder result: "files,dns", "dns,files", "dns", "files", "cgo", "mdns" …
-    public var order: String? {
-        get { details?.f.order }
-        set { if newValue != nil || details != nil { mutableDetails().f.order = newValue } }
-    }
+    public var order: String? { get { self[\.order] } set { self[\.order] = newValue } }
     /// netdns.conf: which resolver the line says is used ("go", "cgo", "dynamic"), or for the confVal line
     /// "netCgo=false netGo=true".
-    public var resolver: String? {
-        get { details?.f.resolver }
-        set { if newValue != nil || details != nil { mutableDetails().f.resolver = newValue } }
-    }
+    public var resolver: String? { get { self[\.resolver] } set { self[\.resolver] = newValue } }
 
     // MARK: Addresses named by the line
     /// DNS server ("lookup HOST on SERVER:53").
-    public var server: Endpoint? {
-        get { details?.f.server }
-        set { if newValue != nil || details != nil { mutableDetails().f.server = newValue } }
-    }
+    public var server: Endpoint? { get { self[\.server] } set { self[\.server] = newValue } }
     /// Local side of a socket ("read udp LOCAL->SERVER", "dial tcp LOCAL->REMOTE").
-    public var local: Endpoint? {
-        get { details?.f.local }
-        set { if newValue != nil || details != nil { mutableDetails().f.local = newValue } }
-    }
+    public var local: Endpoint? { get { self[\.local] } set { self[\.local] = newValue } }
     /// Remote side: a dial target, the conn peer ("to IP:PORT", "connection from IP:PORT").
-    public var remote: Endpoint? {
-        get { details?.f.remote }
-        set { if newValue != nil || details != nil { mutableDetails().f.remote = newValue } }
-    }
+    public var remote: Endpoint? { get { self[\.remote] } set { self[\.remote] = newValue } }
     /// "HOST:PORT" that is not an address ("failed to get client conn for example.com:443").
-    public var authority: String? {
-        get { details?.f.authority }
-        set { if newValue != nil || details != nil { mutableDetails().f.authority = newValue } }
-    }
+    public var authority: String? { get { self[\.authority] } set { self[\.authority] = newValue } }
 
     // MARK: Errors
     /// Classified error named in the line, if any (the most specific one found).
-    public var errorKind: GoErrorKind? {
-        get { details?.f.errorKind }
-        set { if newValue != nil || details != nil { mutableDetails().f.errorKind = newValue } }
-    }
+    public var errorKind: GoErrorKind? { get { self[\.errorKind] } set { self[\.errorKind] = newValue } }
     /// The Go error text that was classified (from the line, e.g. after "RoundTrip failure: ").
-    public var errorText: String? {
-        get { details?.f.errorText }
-        set { if newValue != nil || details != nil { mutableDetails().f.errorText = newValue } }
+    public var errorText: String? { get { self[\.errorText] } set { self[\.errorText] = newValue } }
+
+    /// A boxed field: nil while there is no box; setting nil makes none.
+    private subscript<T>(_ k: WritableKeyPath<LogEventDetails.Fields, T?>) -> T? {
+        get { details?.f[keyPath: k] }
+        set { if newValue != nil || details != nil { mutableDetails().f[keyPath: k] = newValue } }
     }
 
     /// The boxed fields, unshared (copied first when another event holds them too).
