@@ -11,8 +11,6 @@ public struct LogEvent: Hashable, Sendable {
     /// When the line was written; nil when neither the line nor its neighbours tell.
     public var ts: Timestamp?
     public var tsSource: LogTimestampSource
-    /// "stdout" / "stderr" when a CRI or `netcorr run` prefix said so.
-    public var stream: String?
     public var kind: LogEventKind
 
     // MARK: HTTP/2 (http2debug=2)
@@ -30,39 +28,93 @@ public struct LogEvent: Hashable, Sendable {
     public var headerName: String?
     public var headerValue: String?
 
-    // MARK: netdns
-    /// The host name a line is about (hostLookupOrder, lookup errors, "failed to get client conn for").
-    public var host: String?
-    /// The hostLookupOrder result: "files,dns", "dns,files", "dns", "files", "cgo", "mdns" …
-    public var order: String?
-    /// netdns.conf: which resolver the line says is used ("go", "cgo", "dynamic"), or for the confVal line
-    /// "netCgo=false netGo=true".
-    public var resolver: String?
-
-    // MARK: Addresses named by the line
-    /// DNS server ("lookup HOST on SERVER:53").
-    public var server: Endpoint?
-    /// Local side of a socket ("read udp LOCAL->SERVER", "dial tcp LOCAL->REMOTE").
-    public var local: Endpoint?
-    /// Remote side: a dial target, the conn peer ("to IP:PORT", "connection from IP:PORT").
-    public var remote: Endpoint?
-    /// "HOST:PORT" that is not an address ("failed to get client conn for example.com:443").
-    public var authority: String?
-
-    // MARK: Errors
-    /// Classified error named in the line, if any (the most specific one found).
-    public var errorKind: GoErrorKind?
-    /// The Go error text that was classified (from the line, e.g. after "RoundTrip failure: ").
-    public var errorText: String?
-
     /// The line after the timestamp prefixes (for JSON logs: the msg/message field). Raw, possibly secret.
     public var message: String
+
+    /// The fields few lines set (netdns, addresses, errors, CRI stream), boxed; nil while all of them are nil.
+    /// A frame or header line then allocates nothing for them, and copying or destroying any event releases
+    /// one reference for them all, not ten. Shared between copies until one of them writes (copy on write).
+    private var details: LogEventDetails?
 
     public init(file: String, line: Int, ts: Timestamp? = nil, tsSource: LogTimestampSource = .none,
                 kind: LogEventKind, message: String) {
         self.file = file; self.line = line; self.ts = ts; self.tsSource = tsSource; self.kind = kind
         self.message = message
     }
+
+    /// "stdout" / "stderr" when a CRI or `netcorr run` prefix said so.
+    public var stream: String? { get { self[\.stream] } set { self[\.stream] = newValue } }
+
+    // MARK: netdns
+    /// The host name a line is about (hostLookupOrder, lookup errors, "failed to get client conn for").
+    public var host: String? { get { self[\.host] } set { self[\.host] = newValue } }
+    /// The hostLookupOrder result: "files,dns", "dns,files", "dns", "files", "cgo", "mdns" …
+    public var order: String? { get { self[\.order] } set { self[\.order] = newValue } }
+    /// netdns.conf: which resolver the line says is used ("go", "cgo", "dynamic"), or for the confVal line
+    /// "netCgo=false netGo=true".
+    public var resolver: String? { get { self[\.resolver] } set { self[\.resolver] = newValue } }
+
+    // MARK: Addresses named by the line
+    /// DNS server ("lookup HOST on SERVER:53").
+    public var server: Endpoint? { get { self[\.server] } set { self[\.server] = newValue } }
+    /// Local side of a socket ("read udp LOCAL->SERVER", "dial tcp LOCAL->REMOTE").
+    public var local: Endpoint? { get { self[\.local] } set { self[\.local] = newValue } }
+    /// Remote side: a dial target, the conn peer ("to IP:PORT", "connection from IP:PORT").
+    public var remote: Endpoint? { get { self[\.remote] } set { self[\.remote] = newValue } }
+    /// "HOST:PORT" that is not an address ("failed to get client conn for example.com:443").
+    public var authority: String? { get { self[\.authority] } set { self[\.authority] = newValue } }
+
+    // MARK: Errors
+    /// Classified error named in the line, if any (the most specific one found).
+    public var errorKind: GoErrorKind? { get { self[\.errorKind] } set { self[\.errorKind] = newValue } }
+    /// The Go error text that was classified (from the line, e.g. after "RoundTrip failure: ").
+    public var errorText: String? { get { self[\.errorText] } set { self[\.errorText] = newValue } }
+
+    /// A boxed field: nil while there is no box; setting nil makes none.
+    private subscript<T>(_ k: WritableKeyPath<LogEventDetails.Fields, T?>) -> T? {
+        get { details?.f[keyPath: k] }
+        set { if newValue != nil || details != nil { mutableDetails().f[keyPath: k] = newValue } }
+    }
+
+    /// The boxed fields, unshared (copied first when another event holds them too).
+    private mutating func mutableDetails() -> LogEventDetails {
+        guard details != nil else {
+            let d = LogEventDetails(LogEventDetails.Fields())
+            details = d
+            return d
+        }
+        if !isKnownUniquelyReferenced(&details) { details = LogEventDetails(details!.f) }
+        return details!
+    }
+
+    public static func == (a: LogEvent, b: LogEvent) -> Bool {
+        guard a.file == b.file, a.line == b.line, a.ts == b.ts, a.tsSource == b.tsSource, a.kind == b.kind,
+              a.role == b.role, a.direction == b.direction, a.connID == b.connID, a.frame == b.frame,
+              a.headerName == b.headerName, a.headerValue == b.headerValue, a.message == b.message
+        else { return false }
+        if a.details === b.details { return true }
+        return (a.details?.f ?? LogEventDetails.Fields()) == (b.details?.f ?? LogEventDetails.Fields())
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(file); h.combine(line); h.combine(ts); h.combine(tsSource); h.combine(kind)
+        h.combine(role); h.combine(direction); h.combine(connID); h.combine(frame); h.combine(headerName)
+        h.combine(headerValue); h.combine(message)
+        h.combine(details?.f ?? LogEventDetails.Fields())
+    }
+}
+
+/// `LogEvent`'s rarely set fields. Never mutated while shared (see `LogEvent.mutableDetails`).
+final class LogEventDetails: @unchecked Sendable {
+    struct Fields: Hashable {
+        var stream: String?
+        var host: String?, order: String?, resolver: String?
+        var server: Endpoint?, local: Endpoint?, remote: Endpoint?
+        var authority: String?
+        var errorKind: GoErrorKind?, errorText: String?
+    }
+    var f: Fields
+    init(_ f: Fields) { self.f = f }
 }
 
 /// Where `LogEvent.ts` came from.

@@ -33,8 +33,11 @@ struct NameTable<Value: Sendable>: Sendable {
     init(_ d: [String: Value]) { entries = d.map { (Array($0.key.utf8), $0.key, $0.value) } }
 
     func lookup(_ b: Bytes) -> (String, Value)? {
-        for (bytes, name, v) in entries where bytes.count == b.count && b.hasPrefix(bytes) { return (name, v) }
-        return nil
+        // Read in place: iterating the entries by value retains and releases each one's array and name.
+        entries.withUnsafeBufferPointer { es in
+            for i in es.indices where es[i].0.count == b.count && b.hasPrefix(es[i].0) { return (es[i].1, es[i].2) }
+            return nil
+        }
     }
 }
 
@@ -51,10 +54,12 @@ extension GoLogLineParser {
         return (b.sub(0, end).string, nil)
     }
 
-    /// Parses a frame summary; returns the frame (nil when the text is not one) and the index after it.
-    func parseFrameSummary(_ s: Bytes) -> (H2FrameSummary?, Int) {
+    /// Parses a frame summary into `f` (nil before; left nil when the text is not one) and returns the index
+    /// after it (0 when not one). Filled in place: a frame built here and returned was copied and destroyed.
+    @discardableResult
+    func parseFrameSummary(_ s: Bytes, into f: inout H2FrameSummary?) -> Int {
         let typeEnd = s.tokenEnd(from: 0, stop: comma)
-        guard typeEnd > 0, typeEnd <= 40 else { return (nil, 0) }
+        guard typeEnd > 0, typeEnd <= 40 else { return 0 }
         let typeName: String, type: UInt8?
         if let (name, t) = H2Names.frameTypeTable.lookup(s.sub(0, typeEnd)) {
             typeName = name; type = t
@@ -62,9 +67,9 @@ extension GoLogLineParser {
             typeName = s.sub(0, typeEnd).string
             let unk = "UNKNOWN_FRAME_TYPE_"
             type = typeName.hasPrefix(unk) ? UInt8(typeName.dropFirst(unk.count)) : nil
-            guard type != nil || typeName.hasPrefix("UNKNOWN") else { return (nil, 0) }
+            guard type != nil || typeName.hasPrefix("UNKNOWN") else { return 0 }
         }
-        var f = H2FrameSummary(typeName: typeName, type: type)
+        f = H2FrameSummary(typeName: typeName, type: type)
         var i = typeEnd
         if s.hasPrefix(F.flags, at: i) {
             i += F.flags.count
@@ -73,23 +78,23 @@ extension GoLogLineParser {
             while p0 < end {
                 let p1 = s.sub(p0, end).firstIndex(of: 0x7c).map { p0 + $0 } ?? end
                 let part = s.sub(p0, p1)
-                if let (_, v) = H2Names.flagTable.lookup(part) { f.flags |= v }
-                else if part.hasPrefix(Lit.zeroX), let v = UInt8(part.from(2).string, radix: 16) { f.flags |= v }
+                if let (_, v) = H2Names.flagTable.lookup(part) { f!.flags |= v }
+                else if part.hasPrefix(Lit.zeroX), let v = UInt8(part.from(2).string, radix: 16) { f!.flags |= v }
                 p0 = p1 + 1
             }
             i = end
         }
         if s.hasPrefix(F.stream, at: i), let (v, end) = s.decimal(at: i + F.stream.count) {
-            f.streamID = UInt32(truncatingIfNeeded: v); i = end
+            f!.streamID = UInt32(truncatingIfNeeded: v); i = end
         }
-        guard s.hasPrefix(F.len, at: i), let (len, lenEnd) = s.decimal(at: i + F.len.count) else { return (nil, 0) }
-        f.length = Int(truncatingIfNeeded: len)
+        guard s.hasPrefix(F.len, at: i), let (len, lenEnd) = s.decimal(at: i + F.len.count) else { f = nil; return 0 }
+        f!.length = Int(truncatingIfNeeded: len)
         i = lenEnd
         switch type {
         case 4:
             if s.hasPrefix(F.settingsColon, at: i) || s.hasPrefix(F.settingsEq, at: i) {
                 i += F.settingsColon.count
-                f.settings.reserveCapacity(8)
+                f!.settings.reserveCapacity(8)
                 while i < s.count {
                     while i < s.count, s[i] == sp { i += 1 }
                     guard let eq = s.firstIndex(of: 0x3d, from: i), eq - i <= 40,
@@ -101,7 +106,7 @@ extension GoLogLineParser {
                         name = s.sub(i, eq).string
                         id = name.hasPrefix("UNKNOWN_SETTING_") ? UInt16(name.dropFirst(16)) : nil
                     }
-                    f.settings.append(H2Setting(name: name, id: id, value: UInt32(truncatingIfNeeded: v)))
+                    f!.settings.append(H2Setting(name: name, id: id, value: UInt32(truncatingIfNeeded: v)))
                     i = end
                     guard i < s.count, s[i] == comma else { break }
                     i += 1
@@ -109,44 +114,46 @@ extension GoLogLineParser {
             }
         case 0:
             if s.hasPrefix(F.data, at: i), let (d, end) = goUnquote(s, at: i + F.data.count) {
-                f.data = d
+                f!.data = d
                 i = end
                 if s.hasPrefix(F.openParen, at: i), let (n, e2) = s.decimal(at: i + F.openParen.count),
                    s.hasPrefix(F.bytesOmitted, at: e2) {
-                    f.dataOmitted = Int(truncatingIfNeeded: n)
+                    f!.dataOmitted = Int(truncatingIfNeeded: n)
                     i = e2 + F.bytesOmitted.count
                 }
             }
         case 8:
             if s.hasPrefix(F.conn, at: i) { i += F.conn.count }
             if s.hasPrefix(F.incr, at: i), let (v, end) = s.decimal(at: i + F.incr.count) {
-                f.increment = UInt32(truncatingIfNeeded: v); i = end
+                f!.increment = UInt32(truncatingIfNeeded: v); i = end
             }
         case 6:
-            if s.hasPrefix(F.ping, at: i), let (d, end) = goUnquote(s, at: i + F.ping.count) { f.pingData = d; i = end }
+            if s.hasPrefix(F.ping, at: i), let (d, end) = goUnquote(s, at: i + F.ping.count) { f!.pingData = d; i = end }
         case 7:
             if s.hasPrefix(F.lastStream, at: i), let (v, end) = s.decimal(at: i + F.lastStream.count) {
-                f.lastStreamID = UInt32(truncatingIfNeeded: v); i = end
+                f!.lastStreamID = UInt32(truncatingIfNeeded: v); i = end
             }
             if s.hasPrefix(F.errCode, at: i) {
                 i += F.errCode.count
                 let rest = s.from(i)
-                (f.errorCodeName, f.errorCode) = errorCode(rest)
+                let (name, code) = errorCode(rest)
+                f!.errorCodeName = name; f!.errorCode = code
                 if let dk = rest.find(F.debug) {
                     if let (d, end) = goUnquote(rest, at: dk + F.debug.count) {
-                        f.debugData = lenientString(d); i += end
+                        f!.debugData = lenientString(d); i += end
                     }
-                } else { i += (f.errorCodeName?.utf8.count ?? 0) }
+                } else { i += (f!.errorCodeName?.utf8.count ?? 0) }
             }
         case 3:
             if s.hasPrefix(F.errCode, at: i) {
                 i += F.errCode.count
-                (f.errorCodeName, f.errorCode) = errorCode(s.from(i))
-                i += f.errorCodeName?.utf8.count ?? 0
+                let (name, code) = errorCode(s.from(i))
+                f!.errorCodeName = name; f!.errorCode = code
+                i += f!.errorCodeName?.utf8.count ?? 0
             }
         default: break
         }
-        return (f, i)
+        return i
     }
 }
 

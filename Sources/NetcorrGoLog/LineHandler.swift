@@ -88,7 +88,7 @@ struct LineHandler {
         out[i].ts = pre.ts
         out[i].tsSource = pre.source
         out[i].stream = pre.stream
-        let isUnknown = out[i].kind == .unknown
+        let isUnknown = isUnknownKind(out[i].kind)
         if isUnknown { counts.unknownLines += 1 }
         let keep = !isUnknown || emitUnknown
         if let ts = pre.ts {

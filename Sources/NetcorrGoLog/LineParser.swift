@@ -5,6 +5,8 @@ import NetcorrCore
 public struct GoLogLineParser: Sendable {
     public var options: GoLogOptions
     var zone: ZoneCache
+    /// The last Go log stamp's date and second.
+    var goLogStamp = CivilCache()
     /// CRI prefixes are `netcorr run` stamps.
     public var runStamped: Bool
 
@@ -51,7 +53,7 @@ public struct GoLogLineParser: Sendable {
     /// never built).
     func recognise(_ m: Bytes, into ev: inout LogEvent, unknownMessage: Bool) {
         recognise(m, &ev)
-        if unknownMessage || ev.kind != .unknown { ev.message = m.string }
+        if unknownMessage || !isUnknownKind(ev.kind) { ev.message = m.string }
     }
 
     private func recognise(_ m: Bytes, _ ev: inout LogEvent) {
@@ -123,10 +125,10 @@ public struct GoLogLineParser: Sendable {
             let rest = r.from(after)
             if rest.hasPrefix(L.wrote) {
                 ev.kind = .h2Frame; ev.direction = .wrote
-                ev.frame = parseFrameSummary(rest.from(L.wrote.count)).0
+                parseFrameSummary(rest.from(L.wrote.count), into: &ev.frame)
             } else if rest.hasPrefix(L.read) {
                 ev.kind = .h2Frame; ev.direction = .read
-                ev.frame = parseFrameSummary(rest.from(L.read.count)).0
+                parseFrameSummary(rest.from(L.read.count), into: &ev.frame)
             } else {
                 ev.kind = .h2FrameError; ev.direction = .wrote
             }
@@ -138,7 +140,8 @@ public struct GoLogLineParser: Sendable {
             let t = r.from(L.transport.count)
             if t.hasPrefix(L.received) {
                 ev.direction = .read
-                if let f = parseFrameSummary(t.from(L.received.count)).0 { ev.kind = .h2Frame; ev.frame = f }
+                parseFrameSummary(t.from(L.received.count), into: &ev.frame)
+                if ev.frame != nil { ev.kind = .h2Frame }
             } else if t.hasPrefix(L.encodingHeader) {
                 ev.kind = .h2HeaderEncode
                 header(t.from(L.encodingHeader.count), &ev)
@@ -189,9 +192,8 @@ public struct GoLogLineParser: Sendable {
                     ev.connID = ptr
                     let rest = t.from(after)
                     if let k = rest.find(L.processingFrame) {
-                        let (f, end) = parseFrameSummary(rest.from(k + L.processingFrame.count))
-                        ev.frame = f
-                        if let f, f.type == nil || true, end > 0 {
+                        let end = parseFrameSummary(rest.from(k + L.processingFrame.count), into: &ev.frame)
+                        if ev.frame != nil, end > 0 {
                             let tail = rest.from(k + L.processingFrame.count + end)
                             if tail.hasPrefix([colon, sp]) { errors(tail.from(2), &ev, whole: true) }
                         }
@@ -210,8 +212,8 @@ public struct GoLogLineParser: Sendable {
             let s = r.from(L.server.count)
             if s.hasPrefix(L.readFrame) {
                 ev.direction = .read
-                if let f = parseFrameSummary(s.from(L.readFrame.count)).0 { ev.kind = .h2Frame; ev.frame = f }
-                else { ev.kind = .h2ServerOther }
+                parseFrameSummary(s.from(L.readFrame.count), into: &ev.frame)
+                ev.kind = ev.frame != nil ? .h2Frame : .h2ServerOther
             } else if s.hasPrefix(L.serverEncodingHeader) {
                 ev.kind = .h2HeaderEncode
                 header(s.from(L.serverEncodingHeader.count), &ev)
@@ -280,6 +282,9 @@ public struct GoLogLineParser: Sendable {
         }
     }
 }
+
+/// Whether `k` is `.unknown`, without a String comparison for the other kinds (only a 7-byte name can be it).
+@inline(__always) func isUnknownKind(_ k: LogEventKind) -> Bool { k.rawValue.utf8.count == 7 && k == .unknown }
 
 /// Byte literals of the recognisers, from Go's sources (x/net/http2 transport.go, server.go, frame.go;
 /// net/http h2_bundle.go; net/conf.go).

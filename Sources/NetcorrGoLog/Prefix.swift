@@ -45,8 +45,6 @@ struct Civil {
     var end: Int
 }
 
-private let pow10: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
-
 /// Two decimal digits at `i` (in bounds), or -1.
 @inline(__always) private func two(_ p: Bytes, _ i: Int) -> Int {
     let a = p[i] &- 0x30, b = p[i + 1] &- 0x30
@@ -62,20 +60,47 @@ private let pow10: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_
     guard y0 >= 0, y1 >= 0, mo >= 1, mo <= 12, d >= 1, d <= 31, h >= 0, h < 24, mi >= 0, mi < 60, s >= 0, s < 61
     else { return nil }
     let y = y0 * 100 + y1
-    var k = i + 19
+    guard let (nanos, k) = civilFraction(p, i + 19) else { return nil }
+    let days = daysFromCivil(y, mo, d)
+    return Civil(seconds: Int64(days) &* 86400 &+ Int64(h &* 3600 &+ mi &* 60 &+ s), nanos: nanos, end: k)
+}
+
+/// The optional ".frac" or ",frac" at `k`: nanoseconds and the index after it. Nil for a separator without digits.
+@inline(__always) func civilFraction(_ p: Bytes, _ k0: Int) -> (Int64, Int)? {
+    var k = k0
     var nanos: Int64 = 0
     if k < p.count && (p[k] == 0x2e || p[k] == comma) {
         var n = 0
-        k += 1
-        while k < p.count, p[k] &- 0x30 <= 9 {
-            if n < 9 { nanos = nanos * 10 + Int64(p[k] - 0x30) }
-            n += 1; k += 1
+        k &+= 1
+        while k < p.count, case let c = p[k] &- 0x30, c <= 9 {
+            if n < 9 { nanos = nanos &* 10 &+ Int64(c) }
+            n &+= 1; k &+= 1
         }
         if n == 0 { return nil }
-        if n < 9 { nanos *= pow10[9 - n] }
+        while n < 9 { nanos &*= 10; n &+= 1 }
     }
-    let days = daysFromCivil(y, mo, d)
-    return Civil(seconds: Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s), nanos: nanos, end: k)
+    return (nanos, k)
+}
+
+/// `parseCivil` for one kind of stamp (fixed separators) on successive lines, which mostly repeat the last
+/// line's date and second: when the 19 bytes "YYYY?MM?DD?HH:MM:SS" are the same as those last parsed, their
+/// value is reused and only the fraction is read.
+struct CivilCache: Sendable {
+    private var k0: UInt64 = 0, k1: UInt64 = 0, k2: UInt32 = 0, seconds: Int64 = 0, valid = false
+
+    @inline(__always) mutating func parse(_ p: Bytes, _ i: Int, dateSep: UInt8, timeSeps: (UInt8, UInt8)) -> Civil? {
+        guard i >= 0, p.count - i >= 19, let base = p.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base + i)
+        let a = raw.loadUnaligned(as: UInt64.self), b = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        let c = raw.loadUnaligned(fromByteOffset: 15, as: UInt32.self)
+        if valid && a == k0 && b == k1 && c == k2 {
+            guard let (nanos, end) = civilFraction(p, i + 19) else { return nil }
+            return Civil(seconds: seconds, nanos: nanos, end: end)
+        }
+        guard let civil = parseCivil(p, i, dateSep: dateSep, timeSeps: timeSeps) else { return nil }
+        k0 = a; k1 = b; k2 = c; seconds = civil.seconds; valid = true
+        return civil
+    }
 }
 
 /// A zone suffix at `i`: "Z", "+HH:MM", "+HHMM", "+HH". Offset seconds east and end index.
@@ -97,12 +122,14 @@ func parseRFC3339(_ p: Bytes, _ i: Int) -> (Timestamp, Int)? {
 }
 
 extension GoLogLineParser {
-    static let stdoutLit = Lit.b("stdout "), stderrLit = Lit.b("stderr "), goFileLit = Lit.b(".go:")
+    static let stdoutLit = Lit.b("stdout "), stderrLit = Lit.b("stderr ")
 
     /// Strips every timestamp prefix of a line (CRI, journald, RFC 3339, Go's log package, JSON) and returns
     /// the outermost time.
     public mutating func splitPrefix(_ p: UnsafeBufferPointer<UInt8>) -> GoLogPrefix {
-        var r = GoLogPrefix(ts: nil, source: .none, stream: nil, partial: false, cri: false, messageStart: 0)
+        // Locals, put together at the end (a GoLogPrefix var mutated in the loop was copied on return).
+        var ts0: Timestamp? = nil, source = LogTimestampSource.none, stream: String? = nil
+        var partial = false, cri = false
         var i = 0
         var rounds = 0
         while rounds < 4 && i < p.count {
@@ -110,10 +137,11 @@ extension GoLogLineParser {
             let c0 = p[i]
             if c0 == 0x7b {                                  // '{': JSON line
                 if let (ts, msg) = parseJSON(p.from(i)) {
-                    if r.ts == nil, let ts { r.ts = ts; r.source = .prefix }
-                    if let msg { r.jsonMessage = msg }
+                    if ts0 == nil, let ts { ts0 = ts; source = .prefix }
+                    return GoLogPrefix(ts: ts0, source: source, stream: stream, partial: partial, cri: cri,
+                                       messageStart: 0, jsonMessage: msg)
                 }
-                return r
+                return GoLogPrefix(ts: ts0, source: source, stream: stream, partial: partial, cri: cri, messageStart: 0)
             }
             guard c0 &- 0x30 <= 9 else { break }
             // RFC 3339 family: CRI, journald, kubectl/docker.
@@ -121,24 +149,24 @@ extension GoLogLineParser {
                 var j = end + 1
                 if rounds == 1, p.hasPrefix(Self.stdoutLit, at: j) || p.hasPrefix(Self.stderrLit, at: j),
                    j + 8 < p.count, p[j + 7] == 0x46 || p[j + 7] == 0x50, p[j + 8] == sp {
-                    r.cri = true
-                    r.stream = p[j + 3] == 0x6f ? "stdout" : "stderr"
-                    r.partial = p[j + 7] == 0x50
+                    cri = true
+                    stream = p[j + 3] == 0x6f ? "stdout" : "stderr"
+                    partial = p[j + 7] == 0x50
                     j += 9
                 } else if end >= 5, p[end - 5] == 0x2b || p[end - 5] == 0x2d, digits(p, end - 4, 4) != nil,
                           let afterIdent = journaldIdent(p, j) {
                     j = afterIdent
                 }
-                if r.ts == nil { r.ts = ts; r.source = (r.cri && runStamped) ? .run : .prefix }
+                if ts0 == nil { ts0 = ts; source = (cri && runStamped) ? .run : .prefix }
                 i = j
                 continue
             }
             // Go's log package: "2006/01/02 15:04:05[.000000] ", in the program's zone.
-            if let c = parseCivil(p, i, dateSep: 0x2f, timeSeps: (sp, sp)), c.end < p.count, p[c.end] == sp {
-                if r.ts == nil {
+            if let c = goLogStamp.parse(p, i, dateSep: 0x2f, timeSeps: (sp, sp)), c.end < p.count, p[c.end] == sp {
+                if ts0 == nil {
                     let off = zone.offset(forLocalSeconds: c.seconds)
-                    r.ts = Timestamp(seconds: c.seconds - Int64(off), nanoseconds: c.nanos)
-                    r.source = .prefix
+                    ts0 = Timestamp(seconds: c.seconds - Int64(off), nanoseconds: c.nanos)
+                    source = .prefix
                 }
                 i = c.end + 1
                 i = skipShortFile(p, i)
@@ -147,8 +175,7 @@ extension GoLogLineParser {
             // Go log with only a time ("15:04:05.000000 ", Ltime without Ldate): no date, keep the line.
             break
         }
-        r.messageStart = i
-        return r
+        return GoLogPrefix(ts: ts0, source: source, stream: stream, partial: partial, cri: cri, messageStart: i)
     }
 
     /// journald short-iso-precise: "HOST IDENT[PID]: " after the time. Index after it, or nil.
@@ -166,7 +193,12 @@ extension GoLogLineParser {
         let end = p.tokenEnd(from: i)
         guard end > i + 5, end < p.count, p[end - 1] == colon else { return i }
         let tok = p.sub(i, end - 1)
-        guard let c = tok.find(Self.goFileLit), tok.decimal(at: c + 4)?.1 == tok.count else { return i }
+        // The first ".go:" in the token (a plain scan: the token is short).
+        var c = 0
+        while c + 4 <= tok.count, !(tok[c] == 0x2e && tok[c + 1] == 0x67 && tok[c + 2] == 0x6f && tok[c + 3] == colon) {
+            c += 1
+        }
+        guard c + 4 <= tok.count, tok.decimal(at: c + 4)?.1 == tok.count else { return i }
         return end + 1
     }
 }
