@@ -33,9 +33,12 @@ struct EvidenceIndex {
             tcpResponders.insert(c.responder)
         }
         for (i, s) in ev.h2.enumerated() { h2ByKey[FlowKey(s.client, s.server, .tcp)] = i }
+        // Transactions by local endpoint are read only for ports that a DNS error line of the log names
+        // (notSentRules): an array per query port of the whole capture was most of this index's memory.
+        let named = Set(ev.logs.compactMap { e in e.errorKind.map { $0.rawValue.hasPrefix("dns.") } == true ? e.local : nil })
         for (i, t) in ev.transactions.enumerated() {
             if let r = t.retryOf { retried.insert(r) }
-            txnsByClient[t.client, default: []].append(i)
+            if named.contains(t.client) { txnsByClient[t.client, default: []].append(i) }
             if t.truncated { truncatedClients.insert(t.client.address) }
         }
         for (i, r) in ev.responses.enumerated() { responsesByClient[r.client, default: []].append(i) }
