@@ -131,8 +131,15 @@ public struct Evidence: EventSink {
             // The tracker opens a transaction for this query (same conditions): its lookup is not settled until
             // the transaction is.
             if limits.foldHealthyDNS, e.message.opcode == 0, let q = e.message.qname, e.message.qtype != nil {
+                let k = DNSLookupKey(e.src.address, q)
+                // Held answers are settled first when this query could not join their lookup.
+                if let i = dnsKeys.index(forKey: k), dnsKeys.values[i].drainable(at: e.ts) {
+                    var st = dnsKeys.remove(at: i).value
+                    drain(&st)
+                    dnsKeys[k] = st
+                }
                 // In place: one hash lookup, no move of the state out and back.
-                healthyDNSFolded += dnsKeys[DNSLookupKey(e.src.address, q), default: DNSKeyState()].opened(lowerName(q), at: e.ts)
+                dnsKeys[k, default: DNSKeyState()].opened(lowerName(q), at: e.ts)
             }
             return
         }
@@ -152,9 +159,11 @@ public struct Evidence: EventSink {
         let k = DNSLookupKey(t.client.address, t.qname)
         var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
         s.open -= 1
-        if isHealthy(t) && !dnsLogClients.contains(t.client) {
+        let noData = isNoData(t)
+        if (isHealthy(t) || noData) && !dnsLogClients.contains(t.client) {
             if t.queryTS <= s.hotUntil && s.related(lowerName(t.qname), at: t.queryTS) {
                 keep(t)
+                if noData { s.failed(lowerName(t.qname), until: (t.responseTS ?? t.queryTS) + limits.dnsContext) }
             } else {
                 // Held while a query of the same client and name is still open: it may yet fail, and then this
                 // answer belongs to its lookup.
@@ -184,6 +193,42 @@ public struct Evidence: EventSink {
         return rtt < limits.healthyRTT
     }
 
+    /// Answered at once on the first try with no error and no address (NODATA, as AAAA for an IPv4-only name):
+    /// part of a failure only when its lookup gets no address at all, which is known when its key is drained.
+    func isNoData(_ t: DNSTransaction) -> Bool {
+        guard t.outcome == .answered, t.rcode == .noError, t.answers == 0, !t.truncated, !t.late, t.attempt == 1,
+              t.retryOf == nil, t.afterTruncation == nil, let rtt = t.rtt else { return false }
+        return rtt < limits.healthyRTT
+    }
+
+    /// Held answers of a key whose lookups can take no more queries: counted and dropped, but a NODATA answer that
+    /// no held answer with an address could have completed (a related name, answered no more than 20 ms before
+    /// its query or after it) belongs to a lookup that failed: it is kept with what is related to it, and marks
+    /// the key as a failing query does.
+    mutating func drain(_ s: inout DNSKeyState) {
+        let pen = s.pen
+        s.pen = []
+        if s.saturated && pen.contains(where: { $0.answers == 0 }) {
+            // More names than the key follows: which answer completes which is not known, so all are kept.
+            for n in pen where n.answers == 0 { s.failed(lowerName(n.qname), until: (n.responseTS ?? n.queryTS) + limits.dnsContext) }
+            for p in pen { keep(p) }
+            return
+        }
+        var kept = Set<Int>()
+        for (i, n) in pen.enumerated() where n.answers == 0 {
+            let nn = lowerName(n.qname)
+            let completed = pen.contains { h in
+                guard h.answers > 0, let r = h.responseTS, n.queryTS <= r + .milliseconds(20) else { return false }
+                return DNSKeyState.related(lowerName(h.qname), nn, asked: s.asked)
+            }
+            if completed { continue }
+            s.failed(nn, until: (n.responseTS ?? n.queryTS) + limits.dnsContext)
+            for (j, p) in pen.enumerated() where j == i || DNSKeyState.related(lowerName(p.qname), nn, asked: s.asked) { kept.insert(j) }
+        }
+        for j in kept.sorted() { keep(pen[j]) }
+        healthyDNSFolded += pen.count - kept.count
+    }
+
     mutating func keep(_ t: DNSTransaction) {
         guard transactions.count < limits.maxDNSTransactions else { dropped += 1; return }
         transactions.append(t)
@@ -194,7 +239,7 @@ public struct Evidence: EventSink {
     /// later than that).
     mutating func sweepDNS(now: Timestamp) {
         dnsSweep = now
-        var gone: [DNSLookupKey] = []
+        var gone: [DNSLookupKey] = [], toDrain: [DNSLookupKey] = []
         let before = now - limits.dnsContext
         // Walked by index without holding `indices` (a value that shares the storage: writing through it made
         // every sweep copy the whole table).
@@ -203,16 +248,25 @@ public struct Evidence: EventSink {
             defer { i = dnsKeys.index(after: i) }
             // Fields read in place: a copy of the state would retain and release its three arrays per key.
             guard dnsKeys.values[i].open <= 0 else { continue }
-            healthyDNSFolded += dnsKeys.values[i].drain(at: now)
+            if dnsKeys.values[i].drainable(at: now) { toDrain.append(dnsKeys.keys[i]); continue }
             dnsKeys.values[i].forget(before: before)
             if dnsKeys.values[i].pen.isEmpty && dnsKeys.values[i].hotUntil < now { gone.append(dnsKeys.keys[i]) }
         }
         for k in gone { dnsKeys[k] = nil }
+        for k in toDrain {
+            guard var st = dnsKeys.removeValue(forKey: k) else { continue }
+            drain(&st)
+            st.forget(before: before)
+            if st.hotUntil >= now { dnsKeys[k] = st }
+        }
     }
 
     /// End of input: what is still held is healthy.
     public mutating func finishDNS() {
-        for s in dnsKeys.values { healthyDNSFolded += s.pen.count }
+        for k in Array(dnsKeys.keys) {
+            guard var st = dnsKeys.removeValue(forKey: k), !st.pen.isEmpty else { continue }
+            drain(&st)
+        }
         dnsKeys = [:]
     }
     public mutating func icmp(_ e: ICMPErrorEvent) { seen(e.ts); if icmp.count < 10_000 { icmp.append(e) } }
@@ -397,18 +451,15 @@ struct DNSKeyState {
 
     /// A query of this key: answers held until now are dropped first when their lookup could no longer take it
     /// (nothing open and more than 20 ms since the last answer). Returns how many were dropped.
-    mutating func opened(_ name: String, at ts: Timestamp) -> Int {
-        let dropped = drain(at: ts)
+    mutating func opened(_ name: String, at ts: Timestamp) {
         open += 1
         asked(name, at: ts)
-        return dropped
     }
 
-    /// Drops held answers whose lookup can no longer fail (see `Evidence.sweepDNS`); returns how many.
-    mutating func drain(at now: Timestamp) -> Int {
-        guard open <= 0, !pen.isEmpty, now - lastAnswer > .milliseconds(20) else { return 0 }
-        defer { pen = [] }
-        return pen.count
+    /// Held answers whose lookups can take no more queries: nothing open and more than 20 ms since the last
+    /// answer (see `Evidence.sweepDNS`).
+    func drainable(at now: Timestamp) -> Bool {
+        open <= 0 && !pen.isEmpty && now - lastAnswer > .milliseconds(20)
     }
 
     mutating func asked(_ name: String, at ts: Timestamp) {
@@ -426,11 +477,15 @@ struct DNSKeyState {
 
     func related(_ m: String, at ts: Timestamp) -> Bool {
         if saturated { return true }
-        for h in hot where ts <= h.until {
-            let c = commonLabels(m, h.name)
-            if c == m.utf8.count || c == h.name.utf8.count { return true }
-            for a in asked where a.name.utf8.count <= c && isLabelPrefix(a.name, of: m) { return true }
-        }
+        for h in hot where ts <= h.until && Self.related(m, h.name, asked: asked) { return true }
+        return false
+    }
+
+    /// Whether queries for `m` and `n` could be in one lookup (see the type's comment).
+    static func related(_ m: String, _ n: String, asked: [(name: String, ts: Timestamp)]) -> Bool {
+        let c = commonLabels(m, n)
+        if c == m.utf8.count || c == n.utf8.count { return true }
+        for a in asked where a.name.utf8.count <= c && isLabelPrefix(a.name, of: m) { return true }
         return false
     }
 

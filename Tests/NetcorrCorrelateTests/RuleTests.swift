@@ -452,5 +452,29 @@ enum Make {
         #expect(commonLabels("a.b", "a.b.c") == 3 && commonLabels("x", "y") == 0)
         #expect(isLabelPrefix("a.b", of: "a.b.c") && isLabelPrefix("a.b", of: "a.b") && !isLabelPrefix("a.b", of: "a.bc"))
     }
+
+    /// NODATA for AAAA next to an address for A (an IPv4-only name) is a healthy lookup: both folded. NODATA
+    /// alone is a failed lookup ("no such host"): kept, the same finding as with everything kept. NODATA asked
+    /// more than 20 ms after the answer, while another query of the key is open, is a new lookup of its own: kept.
+    @Test func noDataIsFoldedOnlyWhenItsLookupGotAnAddress() throws {
+        let a = Make.txn(1, at: 0, port: 1, answeredAt: 0.001)
+        let aaaa = Make.txn(2, at: 0, type: .aaaa, port: 2, answeredAt: 0.001, answers: 0)
+        let (ok, f1) = Self.same([.query(a), .query(aaaa), .settle(a), .settle(aaaa)])
+        #expect(f1.isEmpty && ok.transactions.isEmpty && ok.healthyDNSFolded == 2)
+
+        let na = Make.txn(3, at: 10, name: "gone.test", port: 3, answeredAt: 10.001, answers: 0)
+        let naaaa = Make.txn(4, at: 10, name: "gone.test", type: .aaaa, port: 4, answeredAt: 10.002, answers: 0)
+        let (bad, f2) = Self.same([.query(na), .query(naaaa), .settle(na), .settle(naaaa)])
+        #expect(f2.first?.cause == .dnsNXDomain)
+        #expect(bad.transactions.count == 2)
+
+        let open = Make.txn(5, at: 20, name: "slow.test", port: 5, answeredAt: 20.9)
+        let hit = Make.txn(6, at: 20, name: "late.test", port: 6, answeredAt: 20.001)
+        let miss = Make.txn(7, at: 20.5, name: "late.test", type: .aaaa, port: 7, answeredAt: 20.501, answers: 0)
+        // Same client, different first labels: "slow" keeps nothing of "late" open; use one first label instead.
+        var openSame = open; openSame.qname = "late.other.test"
+        let (_, f3) = Self.same([.query(openSame), .query(hit), .settle(hit), .query(miss), .settle(miss), .settle(openSame)])
+        #expect(f3.contains { $0.cause == .dnsNXDomain })
+    }
 }
 
