@@ -152,10 +152,19 @@ public enum FastHash {
         }
     }
     /// FNV-1a over a string's UTF-8 bytes.
-    @inlinable public static func bytes(_ s: String) -> UInt64 {
+    @inlinable public static func bytes(_ s: String) -> UInt64 { bytes(s.utf8) }
+    /// FNV-1a over bytes.
+    @inlinable public static func bytes<S: Sequence>(_ b: S) -> UInt64 where S.Element == UInt8 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for c in s.utf8 { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
         return h
     }
     @inlinable public static func endpoint(_ e: Endpoint) -> UInt64 { address(e.address) &* 31 ^ UInt64(e.port) << 40 }
+}
+
+/// `s.lowercased()`, without a new string when there is nothing to lower (the usual case for DNS names): how the
+/// tracker, the DNS summary and the correlator compare names.
+@inlinable public func asciiLowercased(_ s: String) -> String {
+    for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
+    return s
 }

@@ -139,7 +139,7 @@ public struct Evidence: EventSink {
                     dnsKeys[k] = st
                 }
                 // In place: one hash lookup, no move of the state out and back.
-                dnsKeys[k, default: DNSKeyState()].opened(lowerName(q), at: e.ts)
+                dnsKeys[k, default: DNSKeyState()].opened(asciiLowercased(q), at: e.ts)
             }
             return
         }
@@ -161,9 +161,9 @@ public struct Evidence: EventSink {
         s.open -= 1
         let noData = isNoData(t)
         if (isHealthy(t) || noData) && !dnsLogClients.contains(t.client) {
-            if t.queryTS <= s.hotUntil && s.related(lowerName(t.qname), at: t.queryTS) {
+            if t.queryTS <= s.hotUntil && s.related(asciiLowercased(t.qname), at: t.queryTS) {
                 keep(t)
-                if noData { s.failed(lowerName(t.qname), until: (t.responseTS ?? t.queryTS) + limits.dnsContext) }
+                if noData { s.failed(asciiLowercased(t.qname), until: (t.responseTS ?? t.queryTS) + limits.dnsContext) }
             } else {
                 // Held while a query of the same client and name is still open: it may yet fail, and then this
                 // answer belongs to its lookup.
@@ -174,11 +174,11 @@ public struct Evidence: EventSink {
         } else {
             keep(t)
             let end = (t.responseTS ?? t.queryTS + limits.dnsContext) + limits.dnsContext
-            s.failed(lowerName(t.qname), until: end)
+            s.failed(asciiLowercased(t.qname), until: end)
             // Held answers that may share this query's lookup are kept; the others wait on.
             var rest: [DNSTransaction] = []
             for p in s.pen {
-                if s.related(lowerName(p.qname), at: p.queryTS) { keep(p) } else { rest.append(p) }
+                if s.related(asciiLowercased(p.qname), at: p.queryTS) { keep(p) } else { rest.append(p) }
             }
             s.pen = rest
         }
@@ -210,20 +210,20 @@ public struct Evidence: EventSink {
         s.pen = []
         if s.saturated && pen.contains(where: { $0.answers == 0 }) {
             // More names than the key follows: which answer completes which is not known, so all are kept.
-            for n in pen where n.answers == 0 { s.failed(lowerName(n.qname), until: (n.responseTS ?? n.queryTS) + limits.dnsContext) }
+            for n in pen where n.answers == 0 { s.failed(asciiLowercased(n.qname), until: (n.responseTS ?? n.queryTS) + limits.dnsContext) }
             for p in pen { keep(p) }
             return
         }
         var kept = Set<Int>()
         for (i, n) in pen.enumerated() where n.answers == 0 {
-            let nn = lowerName(n.qname)
+            let nn = asciiLowercased(n.qname)
             let completed = pen.contains { h in
                 guard h.answers > 0, let r = h.responseTS, n.queryTS <= r + .milliseconds(20) else { return false }
-                return DNSKeyState.related(lowerName(h.qname), nn, asked: s.asked)
+                return DNSKeyState.related(asciiLowercased(h.qname), nn, asked: s.asked)
             }
             if completed { continue }
             s.failed(nn, until: (n.responseTS ?? n.queryTS) + limits.dnsContext)
-            for (j, p) in pen.enumerated() where j == i || DNSKeyState.related(lowerName(p.qname), nn, asked: s.asked) { kept.insert(j) }
+            for (j, p) in pen.enumerated() where j == i || DNSKeyState.related(asciiLowercased(p.qname), nn, asked: s.asked) { kept.insert(j) }
         }
         for j in kept.sorted() { keep(pen[j]) }
         healthyDNSFolded += pen.count - kept.count
@@ -522,8 +522,3 @@ func isLabelPrefix(_ p: String, of m: String) -> Bool {
     return pc == mc || m.utf8[m.utf8.index(m.utf8.startIndex, offsetBy: pc)] == 0x2e
 }
 
-/// Lower case as the correlator compares names (ASCII fast path, no new String when there is nothing to lower).
-func lowerName(_ s: String) -> String {
-    for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
-    return s
-}

@@ -93,8 +93,3 @@ public struct DNSSummary {
     }
 }
 
-/// `s.lowercased()`, without a new string when there is nothing to lower (the usual case for DNS names).
-func asciiLowercased(_ s: String) -> String {
-    for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
-    return s
-}

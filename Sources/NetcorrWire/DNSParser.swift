@@ -343,8 +343,7 @@ public struct DNSNameCache {
 
     /// `scratch` as a String, the cached one when it holds the same bytes.
     mutating func intern() -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for c in scratch { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        let h = FastHash.bytes(scratch)
         if let s = table[h], same(s, scratch) { return s }
         let s = String(decoding: scratch, as: UTF8.self)
         if table.count < capacity { table[h] = s }
