@@ -11,17 +11,10 @@ struct LogOptions: ParsableArguments {
     var timeZone: String?
 
     func openReaders() throws -> [GoLogReader] {
-        var tz = GoLogTimeZone.machine
-        if let t = timeZone {
-            guard let z = GoLogTimeZone(argument: t) else {
-                Output.error("--log-tz: '\(t)' is not a time zone (try UTC, +02:00, Europe/Berlin or local)")
-                throw ExitCode(2)
-            }
-            tz = z
-        }
+        let options = try goLogOptions()
         var readers: [GoLogReader] = []
         for f in files {
-            do { readers.append(try GoLogReader(path: f, options: GoLogOptions(timeZone: tz))) } catch {
+            do { readers.append(try GoLogReader(path: f, options: options)) } catch {
                 Output.error("\(error)")
                 throw ExitCode(2)
             }
