@@ -642,14 +642,8 @@ final class ChildRun: @unchecked Sendable {
         file = h
         h.write(Data("\(goLogRunHeader) GODEBUG=\(godebug) command=\(command.joined(separator: " "))\n".utf8))
         let sink = StampSink(file: h, redactor: Redactor(enabled: !showSecrets))
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.environment = env
-        let o = Pipe(), e = Pipe()
-        process.standardOutput = o
-        process.standardError = e
-        process.standardInput = FileHandle.standardInput
-        do { try process.run() } catch {
+        let o: Pipe, e: Pipe
+        do { (o, e) = try process.startPiped(command, environment: env) } catch {
             throw Failure(message: "cannot start \(command[0]): \(error)")
         }
         let outPass = stdoutToStderr ? FileHandle.standardError : FileHandle.standardOutput

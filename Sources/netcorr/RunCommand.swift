@@ -48,14 +48,8 @@ struct RunCommand: ParsableCommand {
         let sink = StampSink(file: out, redactor: Redactor(enabled: !showSecrets))
 
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = command
-        p.environment = env
-        let o = Pipe(), e = Pipe()
-        p.standardOutput = o
-        p.standardError = e
-        p.standardInput = FileHandle.standardInput
-        do { try p.run() } catch {
+        let o: Pipe, e: Pipe
+        do { (o, e) = try p.startPiped(command, environment: env) } catch {
             FileHandle.standardError.write(Data("netcorr run: cannot start \(command[0]): \(error)\n".utf8))
             throw ExitCode(127)
         }
@@ -71,6 +65,22 @@ struct RunCommand: ParsableCommand {
 }
 
 /// Serialises stamped lines from the two reading threads into the log file.
+extension Process {
+    /// Starts `command` through /usr/bin/env with `environment`, stdin inherited, stdout and stderr into pipes
+    /// (for `StampSink.pump`): the one launch of `run` and `capture -- CMD`.
+    func startPiped(_ command: [String], environment: [String: String]) throws -> (out: Pipe, err: Pipe) {
+        executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        arguments = command
+        self.environment = environment
+        let o = Pipe(), e = Pipe()
+        standardOutput = o
+        standardError = e
+        standardInput = FileHandle.standardInput
+        try run()
+        return (o, e)
+    }
+}
+
 final class StampSink: @unchecked Sendable {
     private let file: FileHandle?
     private let redactor: Redactor
