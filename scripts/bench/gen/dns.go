@@ -79,12 +79,8 @@ func mustName(s string) dnsmessage.Name {
 	return n
 }
 
-// query builds a query message.
-func (g *dnsGen) query(id uint16, name string, t dnsmessage.Type, edns bool) []byte {
-	b := dnsmessage.NewBuilder(g.buf[:0], dnsmessage.Header{ID: id, RecursionDesired: true})
-	b.EnableCompression()
-	b.StartQuestions()
-	b.Question(dnsmessage.Question{Name: mustName(name), Type: t, Class: dnsmessage.ClassINET})
+// finish adds the EDNS0 OPT record (1232-byte payload) when asked and ends the message.
+func finish(b *dnsmessage.Builder, edns bool) []byte {
 	if edns {
 		b.StartAdditionals()
 		var rh dnsmessage.ResourceHeader
@@ -95,7 +91,16 @@ func (g *dnsGen) query(id uint16, name string, t dnsmessage.Type, edns bool) []b
 	if err != nil {
 		panic(err)
 	}
-	return append([]byte(nil), out...)
+	return out
+}
+
+// query builds a query message.
+func (g *dnsGen) query(id uint16, name string, t dnsmessage.Type, edns bool) []byte {
+	b := dnsmessage.NewBuilder(g.buf[:0], dnsmessage.Header{ID: id, RecursionDesired: true})
+	b.EnableCompression()
+	b.StartQuestions()
+	b.Question(dnsmessage.Question{Name: mustName(name), Type: t, Class: dnsmessage.ClassINET})
+	return append([]byte(nil), finish(&b, edns)...)
 }
 
 // response builds the answer to a query according to kind.
@@ -148,17 +153,7 @@ func (g *dnsGen) response(id uint16, name string, t dnsmessage.Type, edns bool, 
 	case 1, 3: // NXDOMAIN, NODATA
 		soa()
 	}
-	if edns {
-		b.StartAdditionals()
-		var rh dnsmessage.ResourceHeader
-		rh.SetEDNS0(1232, dnsmessage.RCodeSuccess, false)
-		b.OPTResource(rh, dnsmessage.OPTResource{})
-	}
-	out, err := b.Finish()
-	if err != nil {
-		panic(err)
-	}
-	return out
+	return finish(&b, edns)
 }
 
 // run writes transactions until `packets` packets were produced (or scheduled); clock starts at t0 (µs) and
