@@ -56,7 +56,9 @@ public struct DNSTransaction: Sendable {
     public var server: Endpoint
     public var transport: Transport
     public var id: UInt16
-    public var qname: String
+    public var qname: String { didSet { nameHash = FastHash.name(qname) } }
+    /// `FastHash.name(qname)`, kept with the name: the tables keyed by a transaction's name hash it once.
+    public private(set) var nameHash: UInt64
     public var qtype: DNSType
     public var queryFrame: Int
     public var queryTS: Timestamp
@@ -85,9 +87,11 @@ public struct DNSTransaction: Sendable {
     public var afterTruncation: Int?
     public var rtt: Duration? { responseTS.map { $0 - queryTS } }
 
+    /// `nameHash` is `FastHash.name(qname)` when the caller has it (the tracker takes it from the message).
     public init(client: Endpoint, server: Endpoint, transport: Transport, id: UInt16, qname: String, qtype: DNSType,
-                queryFrame: Int, queryTS: Timestamp) {
+                queryFrame: Int, queryTS: Timestamp, nameHash: UInt64? = nil) {
         self.client = client; self.server = server; self.transport = transport; self.id = id; self.qname = qname
+        self.nameHash = nameHash ?? FastHash.name(qname)
         self.qtype = qtype; self.queryFrame = queryFrame; self.queryTS = queryTS; self.outcome = .unanswered
         self.truncated = false; self.answers = 0; self.late = false; self.endedByCapture = false; self.attempt = 1
     }

@@ -2,6 +2,7 @@
 public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(UInt64(rawValue), seed: seed) }
     public static let a = DNSType(rawValue: 1), ns = DNSType(rawValue: 2), cname = DNSType(rawValue: 5)
     public static let soa = DNSType(rawValue: 6), ptr = DNSType(rawValue: 12), mx = DNSType(rawValue: 15)
     public static let txt = DNSType(rawValue: 16), aaaa = DNSType(rawValue: 28), srv = DNSType(rawValue: 33)
@@ -18,6 +19,7 @@ public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvert
 public struct DNSRcode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(UInt64(rawValue), seed: seed) }
     public static let noError = DNSRcode(rawValue: 0), formErr = DNSRcode(rawValue: 1)
     public static let servFail = DNSRcode(rawValue: 2), nxDomain = DNSRcode(rawValue: 3)
     public static let notImp = DNSRcode(rawValue: 4), refused = DNSRcode(rawValue: 5)
@@ -66,7 +68,15 @@ public struct DNSMessage: Hashable, Sendable {
     public var flags: UInt16
     public var qdcount: Int, ancount: Int, nscount: Int, arcount: Int
     /// The first question; nil when there is none or it could not be decoded.
-    public var qname: String?
+    public var qname: String? {
+        get { questionName }
+        set { questionName = newValue; qnameHash = newValue.map(FastHash.name) ?? 0 }
+    }
+    var questionName: String?
+    /// `FastHash.name` of `qname` (0 without one): computed once, where the name is decoded.
+    public private(set) var qnameHash: UInt64 = 0
+    /// Sets the question's name with its `FastHash.name`, already computed by the caller.
+    public mutating func setQname(_ name: String, hash: UInt64) { questionName = name; qnameHash = hash }
     public var qtype: DNSType?
     public var qclass: UInt16?
     public var records: [DNSRecord]

@@ -5,6 +5,10 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var isV6: Bool { if case .v6 = self { return true } else { return false } }
 
+    public func hash(into h: inout Hasher) { h.combine(FastHash.address(self)) }
+    /// Dictionaries and sets of addresses hash one mixed word, not a Hasher's rounds over each field.
+    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(FastHash.address(self), seed: seed) }
+
     /// RFC 5952 text for IPv6 (lower case, longest run of two or more zero groups as "::", first on a tie;
     /// IPv4-mapped addresses as ::ffff:a.b.c.d), dotted quad for IPv4.
     public var description: String {
@@ -112,6 +116,8 @@ public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var port: UInt16
     @inlinable public init(_ address: IPAddress, _ port: UInt16) { self.address = address; self.port = port }
     public static func < (a: Endpoint, b: Endpoint) -> Bool { (a.address, a.port) < (b.address, b.port) }
+    public func hash(into h: inout Hasher) { h.combine(FastHash.endpoint(self)) }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(FastHash.endpoint(self), seed: seed) }
     /// "10.0.0.10:53", "[fd00::1]:53" as Go prints them.
     public var description: String {
         address.isV6 ? "[\(address)]:\(port)" : "\(address):\(port)"
@@ -139,6 +145,11 @@ public struct FlowKey: Hashable, Sendable {
         if x < y { a = x; b = y } else { a = y; b = x }
         self.transport = transport
     }
+    var word: UInt64 {
+        FastHash.endpoint(a) &* 0x9e37_79b9_7f4a_7c15 ^ FastHash.endpoint(b) ^ UInt64(transport.rawValue) << 56
+    }
+    public func hash(into h: inout Hasher) { h.combine(word) }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(word, seed: seed) }
 }
 
 /// Cheap hashing for the per-packet tables: one mixed word into `Hasher` instead of every field (an enum
@@ -160,11 +171,77 @@ public enum FastHash {
         return h
     }
     @inlinable public static func endpoint(_ e: Endpoint) -> UInt64 { address(e.address) &* 31 ^ UInt64(e.port) << 40 }
+    /// FNV-1a over a DNS name's UTF-8 bytes with ASCII upper case folded (RFC 4343: names compare without case),
+    /// so a name and its `asciiLowercased` form hash alike. The parser computes it once per question and the
+    /// tracker, the summary and the evidence take it from the message and the transaction.
+    @inlinable public static func name(_ s: String) -> UInt64 {
+        var copy = s
+        let ascii: UInt64? = copy.withUTF8 { b in
+            for c in b where c >= 0x80 { return nil }
+            return name(b)
+        }
+        return ascii ?? name(bytes: Array(s.lowercased().utf8))
+    }
+    @inlinable public static func name(bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBufferPointer { name($0) } }
+    /// As `name(_:)` over ASCII bytes (the parser's presentation form is ASCII: other bytes are \DDD escapes).
+    @inlinable public static func name(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for var c in b {
+            if c &- 0x41 < 26 { c |= 0x20 }
+            h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+        }
+        return h
+    }
+    /// A key's word mixed with a table's seed (murmur3's 64-bit finalizer): the hash value Dictionary and Set take
+    /// from `_rawHashValue(seed:)`. The per-packet tables' keys return it instead of running a `Hasher` (SipHash
+    /// rounds per lookup were a tenth of a DNS replay's instructions); the seed still varies per table.
+    @inlinable public static func finish(_ x: UInt64, seed: Int) -> Int {
+        var h = x ^ UInt64(bitPattern: Int64(seed)) &* 0x9e37_79b9_7f4a_7c15
+        h ^= h >> 33
+        h &*= 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h &*= 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return Int(truncatingIfNeeded: h)
+    }
+}
+
+/// Byte equality of two buffers of the same length, eight bytes at a time (the generic `elementsEqual` costs
+/// a dozen instructions a byte).
+@inlinable public func bytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+    let x = UnsafeRawPointer(pa), y = UnsafeRawPointer(pb)
+    var i = 0
+    while i + 8 <= a.count {
+        if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < a.count { if pa[i] != pb[i] { return false }; i += 1 }
+    return true
+}
+
+/// A precomputed hash as a dictionary key: hashed by `FastHash.finish`, not by a `Hasher`.
+public struct HashWord: Hashable, Sendable {
+    public var value: UInt64
+    @inlinable public init(_ value: UInt64) { self.value = value }
+    public func hash(into h: inout Hasher) { h.combine(value) }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(value, seed: seed) }
 }
 
 /// `s.lowercased()`, without a new string when there is nothing to lower (the usual case for DNS names): how the
 /// tracker, the DNS summary and the correlator compare names.
 @inlinable public func asciiLowercased(_ s: String) -> String {
-    for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
-    return s
+    // Over the contiguous bytes (the UTF-8 view's iterator costs a dozen instructions a byte).
+    let lower = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
+        for c in b where c >= 0x80 || c &- 0x41 < 26 { return false }
+        return true
+    }
+    switch lower {
+    case true?: return s
+    case false?: return s.lowercased()
+    case nil:
+        for c in s.utf8 where c >= 0x80 || (c >= 0x41 && c <= 0x5a) { return s.lowercased() }
+        return s
+    }
 }

@@ -8,10 +8,19 @@ import NetcorrCore
 /// (the earliest `examples` and the latest once a group is past `above`), not every failure of the capture.
 struct FindingFolder {
     struct Key: Hashable { var cause: Cause; var layer: Layer; var server: Endpoint? }
-    typealias Item = (seq: Int, f: Finding)
+    /// What folding reads of a finding; the rest of a deferred one is built only if the result shows it.
+    struct Head {
+        var key: Key
+        var start: Timestamp?
+        var end: Timestamp?
+        var host: String?
+        var recovered: Bool
+    }
+    enum Body { case built(Finding), later(Int) }
+    struct Item { var seq: Int; var start: Timestamp?; var body: Body }
     struct Group {
         var count = 0
-        /// Every finding while `count <= above`; past it the earliest `examples` by start.
+        /// Every finding while `count <= above` (in arrival order); past it the earliest `examples` by start, sorted.
         var kept: [Item] = []
         var latest: Item?
         var hosts: Set<String> = []
@@ -30,35 +39,58 @@ struct FindingFolder {
 
     /// Earlier start first; equal starts in the order they arrived.
     static func before(_ a: Item, _ b: Item) -> Bool {
-        let x = a.f.start ?? Timestamp(nanoseconds: .max), y = b.f.start ?? Timestamp(nanoseconds: .max)
+        let x = a.start ?? Timestamp(nanoseconds: .max), y = b.start ?? Timestamp(nanoseconds: .max)
         return x < y || (x == y && a.seq < b.seq)
     }
 
     mutating func add(_ f: Finding) {
-        let k = Key(cause: f.cause, layer: f.layer, server: f.flow.server)
-        var g = groups.removeValue(forKey: k) ?? Group()
-        seq += 1
-        let item = (seq, f)
-        g.count += 1
-        if let h = f.flow.host { g.hosts.insert(h) }
-        if f.recovered { g.recovered += 1 }
-        if let e = f.end, g.end == nil || g.end! < e { g.end = e }
-        if g.latest == nil || Self.before(g.latest!, item) { g.latest = item }
-        g.kept.append(item)
-        if g.count > above && g.kept.count > examples {
-            g.kept.sort(by: Self.before)
-            g.kept.removeLast(g.kept.count - examples)
-        }
-        groups[k] = g
+        add(Head(key: Key(cause: f.cause, layer: f.layer, server: f.flow.server), start: f.start, end: f.end,
+                 host: f.flow.host, recovered: f.recovered), .built(f))
     }
 
+    /// A finding built by `result`'s `build` with `id`, if the result shows it.
+    mutating func add(_ head: Head, later id: Int) { add(head, .later(id)) }
+
+    mutating func add(_ h: Head, _ body: Body) {
+        seq += 1
+        let item = Item(seq: seq, start: h.start, body: body)
+        let (above, examples) = (self.above, self.examples)
+        // In place: one hash of the key, no copy of the group out and back.
+        modify(&groups[h.key, default: Group()]) { g in
+            g.count += 1
+            if let x = h.host { g.hosts.insert(x) }
+            if h.recovered { g.recovered += 1 }
+            if let e = h.end, g.end == nil || g.end! < e { g.end = e }
+            if g.latest == nil || Self.before(g.latest!, item) { g.latest = item }
+            guard g.count > above else { g.kept.append(item); return }
+            if g.count == above + 1 { g.kept.sort(by: Self.before) }
+            // Sorted insert of the new one; the list keeps the earliest `examples`.
+            var lo = 0, hi = g.kept.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if Self.before(g.kept[mid], item) { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < examples { g.kept.insert(item, at: lo) }
+            if g.kept.count > examples { g.kept.removeLast(g.kept.count - examples) }
+        }
+    }
+
+    private func modify(_ g: inout Group, _ body: (inout Group) -> Void) { body(&g) }
+
     /// Groups of at most `above` as they came (in arrival order), then one folded finding per larger group.
-    func result() -> [Finding] {
-        var single: [Item] = []
+    /// `build` makes the findings added with `add(_:later:)` that the result shows.
+    func result(build: (Int) -> Finding) -> [Finding] {
+        func finding(_ i: Item) -> Finding {
+            switch i.body {
+            case .built(let f): return f
+            case .later(let id): return build(id)
+            }
+        }
+        var single: [(seq: Int, f: Finding)] = []
         var merged: [Finding] = []
         for (k, g) in groups {
-            guard g.count > above else { single += g.kept; continue }
-            let list = g.kept.sorted(by: Self.before).map(\.f)
+            guard g.count > above else { single += g.kept.map { ($0.seq, finding($0)) }; continue }
+            let list = g.kept.sorted(by: Self.before).map(finding)
             let hosts = g.hosts.sorted()
             var f = Finding(layer: k.layer, cause: k.cause,
                             summary: "\(g.count) failures of this kind" + (k.server.map { " with \($0)" } ?? "")
@@ -72,7 +104,7 @@ struct FindingFolder {
                 for p in x.packets.prefix(20) where !f.packets.contains(p) { f.packets.append(p) }
                 for l in x.logLines.prefix(5) where !f.logLines.contains(l) { f.logLines.append(l) }
             }
-            if g.count > examples, let last = g.latest?.f {
+            if g.count > examples, let last = g.latest.map(finding) {
                 f.timeline.append(TimelineEntry(ts: last.start, frame: last.packets.first,
                                                 text: "… \(g.count - examples) more like these, the last one: " + last.summary))
             }

@@ -109,13 +109,23 @@ extension Correlator {
         let lookups = buildLookups()
         var explainedLogs: Set<LogRef> = []
         for l in lookups {
+            guard let v = decide(l) else { continue }
             let logs = logLines(for: l)
-            if let f = classify(l, logs: logs) {
-                for e in logs { explainedLogs.insert(LogRef(file: e.file, line: e.line)) }
-                add(f)
-            }
+            for e in logs { explainedLogs.insert(LogRef(file: e.file, line: e.line)) }
+            // The finding's text is built only if the report shows it (a folded group shows a few examples).
+            deferredDNS.append((l, logs))
+            let head = FindingFolder.Head(key: .init(cause: v.cause, layer: v.layer, server: v.server), start: l.start,
+                                          end: l.last, host: l.base, recovered: v.recovered)
+            add(head, later: deferredDNS.count - 1, logLines: logs.map { LogRef(file: $0.file, line: $0.line) })
         }
         notSentRules(explained: explainedLogs)
+    }
+
+    /// The finding of a deferred lookup, as `add` would have taken it.
+    func buildDeferredDNS(_ i: Int) -> Finding {
+        let (l, logs) = deferredDNS[i]
+        // `decide` said there is one.
+        return completed(classify(l, logs: logs)!)
     }
 
     func describe(_ t: DNSTransaction) -> String {
@@ -123,7 +133,24 @@ extension Correlator {
         return "query " + q
     }
 
-    func classify(_ l: Lookup, logs: [LogEvent]) -> Finding? {
+    /// What a lookup's queries show, decided before any text is built: the rule that applies (nil: none), and
+    /// what the folding of findings reads (cause, layer, server, recovered).
+    struct Verdict {
+        enum Rule { case portUnreachable, truncated, noResponse, late, rcode(DNSRcode), nxDomain }
+        var rule: Rule
+        var cause: Cause
+        var layer: Layer
+        var server: Endpoint?
+        var recovered = false
+        var txns: [DNSTransaction]
+        var failed: Bool
+        var before: [DNSTransaction], unanswered: [DNSTransaction], icmp: [DNSTransaction], late: [DNSTransaction]
+        var truncatedAnswer: DNSTransaction?
+        var retry: TCPConnectionEvent?
+        var servers: [Endpoint]
+    }
+
+    func decide(_ l: Lookup) -> Verdict? {
         let txns = l.members.map { rejudged(evidence.transactions[Int($0)]) }
         let failed = l.succeededAt == nil
         let endOfLookup = max(l.succeededAt ?? l.last, txns.filter { $0.attempt > 1 }.map(\.queryTS).max() ?? l.start)
@@ -134,20 +161,51 @@ extension Correlator {
         let truncated = txns.filter { $0.truncated && $0.transport == .udp }
         let late = before.filter { $0.late && ($0.responseTS.map { $0 <= endOfLookup || failed } ?? false) }
         let servers = Array(Set(txns.map(\.server))).sorted()
+        var v = Verdict(rule: .nxDomain, cause: .dnsNXDomain, layer: .service, server: servers.first, txns: txns, failed: failed,
+                        before: before, unanswered: unanswered, icmp: icmp, late: late, servers: servers)
+        if !icmp.isEmpty, icmp.contains(where: { $0.icmp?.type == 3 && $0.icmp?.code == 3 || $0.icmp?.v6 == true && $0.icmp?.code == 4 }) {
+            (v.rule, v.cause, v.layer) = (.portUnreachable, .dnsPortUnreachable, .service)
+        } else if let tc = truncated.first, failed || unanswered.contains(where: { $0.transport == .tcp }) || tcpRetryFailed(after: tc) != nil {
+            let conn = tcpRetryFailed(after: tc)
+            (v.rule, v.cause, v.layer) = (.truncated, .dnsTruncatedRetryFailed, conn?.state == "REJ" ? .service : .network)
+            v.server = tc.server
+            v.truncatedAnswer = tc
+            v.retry = conn
+        } else if !unanswered.isEmpty {
+            if !failed && l.last - l.start < options.minRecoveredDelay { return nil }
+            (v.rule, v.cause, v.layer, v.recovered) = (.noResponse, .dnsNoResponse, .network, !failed)
+        } else if !late.isEmpty {
+            (v.rule, v.cause, v.layer, v.recovered) = (.late, .dnsLateResponse, .service, !failed)
+        } else if failed, let rc = before.compactMap({ $0.rcode }).first(where: { $0 == .servFail || $0 == .refused }) {
+            (v.rule, v.cause, v.layer) = (.rcode(rc), rc == .refused ? .dnsRefused : .dnsServfail, .service)
+        } else if failed, before.allSatisfy({ $0.outcome == .answered && ($0.rcode == .nxDomain || ($0.rcode == .noError && $0.answers == 0)) }) {
+            (v.rule, v.cause, v.layer) = (.nxDomain, .dnsNXDomain, .service)
+        } else {
+            return nil
+        }
+        return v
+    }
+
+    func classify(_ l: Lookup, logs: [LogEvent]) -> Finding? {
+        guard let v = decide(l) else { return nil }
+        let (txns, failed, unanswered, late, servers) = (v.txns, v.failed, v.unanswered, v.late, v.servers)
+        let icmp = v.icmp
         let serverText = servers.map(\.description).joined(separator: ", ")
         let delay = l.last - l.start
         let host = l.base
         var f: Finding
 
-        if !icmp.isEmpty, icmp.contains(where: { $0.icmp?.type == 3 && $0.icmp?.code == 3 || $0.icmp?.v6 == true && $0.icmp?.code == 4 }) {
+        switch v.rule {
+        case .portUnreachable:
             f = Finding(layer: .service, cause: .dnsPortUnreachable,
                         summary: "DNS lookup of \(host): \(serverText) answered \(icmp.count) of \(txns.count) queries with ICMP port unreachable: nothing listens on port 53 there",
                         start: l.start, end: l.last, flow: FlowRef(server: servers.first, transport: .udp, host: host))
             f.nextSteps = ["Is the DNS server process running and bound to \(servers.first?.description ?? "port 53")? (ss -lunp on that host)",
                            "Is resolv.conf pointing at the right address? A stale nameserver after a migration answers like this.",
                            "Go reports this as 'read: connection refused' in the lookup error."]
-        } else if let tc = truncated.first, failed || unanswered.contains(where: { $0.transport == .tcp }) || tcpRetryFailed(after: tc) != nil {
-            let conn = tcpRetryFailed(after: tc)
+        case .truncated:
+            let tc = v.truncatedAnswer!
+            let conn = v.retry
             let refused = conn?.state == "REJ"
             f = Finding(layer: refused ? .service : .network, cause: .dnsTruncatedRetryFailed,
                         summary: "DNS lookup of \(host): the UDP answer was truncated (TC) and the retry over TCP to \(tc.server) "
@@ -159,9 +217,8 @@ extension Correlator {
             }
             f.nextSteps = ["TCP port 53 must be open between the client and \(tc.server): firewalls and network policies that allow only UDP 53 break large answers.",
                            "Why is the answer large? Many records, DNSSEC, or a small EDNS buffer (Go offers 1232 bytes)."]
-        } else if !unanswered.isEmpty {
+        case .noResponse:
             let recovered = !failed
-            if recovered && delay < options.minRecoveredDelay { return nil }
             let lost = unanswered.count
             let summary = recovered
                 ? "DNS lookup of \(host) was delayed \(delay.humanDescription): \(lost) of \(txns.count) queries to \(serverText) got no response before it succeeded"
@@ -177,14 +234,14 @@ extension Correlator {
                 f.nextSteps.insert("Only \(qt) queries went unanswered: a server or middlebox that drops \(qt) is a known cause; Go waits for both A and AAAA.", at: 0)
             }
             f.toSettle.append("A capture on the DNS server's side (or the node rather than the pod) shows whether the queries reach it.")
-        } else if !late.isEmpty {
+        case .late:
             f = Finding(layer: .service, cause: .dnsLateResponse,
                         summary: "DNS lookup of \(host): \(serverText) answered \(late.count) queries after the client had given up or retried (\(late.compactMap(\.rtt).max()?.humanDescription ?? "?") after the query)",
                         start: l.start, end: l.last, flow: FlowRef(client: late[0].client, server: servers.first, transport: .udp, host: host))
             f.recovered = !failed
             f.nextSteps = ["The DNS server (or its upstream) is slow: its latency and load, upstream timeouts.",
                            "The client's resolv.conf timeout (\(dnsTimeout.humanDescription) here) may be shorter than the server's worst case."]
-        } else if failed, let rc = before.compactMap({ $0.rcode }).first(where: { $0 == .servFail || $0 == .refused }) {
+        case .rcode(let rc):
             let isRefused = rc == .refused
             f = Finding(layer: .service, cause: isRefused ? .dnsRefused : .dnsServfail,
                         summary: "DNS lookup of \(host) failed: \(serverText) answered \(rc)" + (isRefused ? " (it will not resolve for this client)" : " (it could not resolve the name)"),
@@ -194,15 +251,13 @@ extension Correlator {
                    "Is this the server you meant? A resolver that does not serve this zone refuses."]
                 : ["The DNS server's upstreams and the zone's authoritative servers (SERVFAIL is the server's own failure: DNSSEC validation, lame delegation, upstream timeout).",
                    "Go reports it as 'server misbehaving'."]
-        } else if failed, before.allSatisfy({ $0.outcome == .answered && ($0.rcode == .nxDomain || ($0.rcode == .noError && $0.answers == 0)) }) {
+        case .nxDomain:
             f = Finding(layer: .service, cause: .dnsNXDomain,
                         summary: "DNS lookup of \(host) failed: no such host. Tried \(l.names.count) name\(l.names.count == 1 ? "" : "s") (\(l.names.joined(separator: ", "))); every answer was NXDOMAIN or had no address",
                         start: l.start, end: l.last, flow: FlowRef(server: servers.first, transport: .udp, host: host))
             f.nextSteps = ["The name itself: typo, a record not created yet, the wrong zone or environment.",
                            "The search list and ndots (resolv.conf): which expansion was meant? A name with fewer dots than ndots is tried with each search suffix first.",
                            "Split-horizon DNS: this client may see a different view of the zone."]
-        } else {
-            return nil
         }
         // Evidence: every query of the lookup and what came of it.
         for t in txns.sorted(by: { $0.queryTS < $1.queryTS }) {

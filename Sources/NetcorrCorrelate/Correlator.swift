@@ -58,6 +58,8 @@ public struct Correlator {
     /// The log's times have one-second precision.
     var coarseLog = false
     var ix = EvidenceIndex()
+    /// Failing lookups whose finding is built only if the report shows it (see `dnsRules`).
+    var deferredDNS: [(lookup: Lookup, logs: [LogEvent])] = []
 
     public init(evidence: Evidence, options: CorrelatorOptions = .init()) {
         self.evidence = evidence
@@ -99,7 +101,8 @@ public struct Correlator {
         h2Rules()
         h2LogRules()
         programStalledRules()
-        var findings = folder.result()
+        let me = self
+        var findings = folder.result { me.buildDeferredDNS($0) }
         findings.sort { ($0.start ?? Timestamp(nanoseconds: .max)) < ($1.start ?? Timestamp(nanoseconds: .max)) }
         for i in findings.indices {
             findings[i].timeline.sort { ($0.ts ?? Timestamp(nanoseconds: .max)) < ($1.ts ?? Timestamp(nanoseconds: .max)) }
@@ -120,14 +123,25 @@ public struct Correlator {
     }
 
     mutating func add(_ f: Finding) {
-        var f = f
         for r in f.logLines { matchedLog.insert(r) }
+        folder.add(completed(f))
+    }
+
+    /// A finding whose text is built later (`build` of `folder.result`), with the log lines it cites.
+    mutating func add(_ head: FindingFolder.Head, later id: Int, logLines: [LogRef]) {
+        for r in logLines { matchedLog.insert(r) }
+        folder.add(head, later: id)
+    }
+
+    /// What every finding gets before it is reported.
+    func completed(_ f: Finding) -> Finding {
+        var f = f
         if !evidence.haveLog && f.toSettle.isEmpty {
             f.toSettle.append("Run the program with GODEBUG=netdns=go+2,http2debug=2 (merged with what it already sets; "
                 + "`netcorr run --log-out app.log -- PROGRAM` does it) and give the log with --log: its own view of the "
                 + "failure confirms or refutes this one.")
         }
-        folder.add(f)
+        return f
     }
 
     /// Go's resolver re-sends an unanswered question after its per-attempt timeout: the median spacing between

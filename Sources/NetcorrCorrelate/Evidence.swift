@@ -416,17 +416,22 @@ struct DNSLookupKey: Hashable {
         self.client = client
         // As the correlator splits it: leading dots skipped, up to the next dot. A label with non-ASCII bytes
         // (lower-cased by Unicode rules there) falls into one shared key.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var started = false
-        for var c in name.utf8 {
-            if c == 0x2e { if started { break } else { continue } }
-            started = true
-            if c >= 0x80 { h = 0; break }
-            if c >= 0x41 && c <= 0x5a { c |= 0x20 }
-            h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+        var name = name
+        label = name.withUTF8 { b in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            var started = false
+            for var c in b {
+                if c == 0x2e { if started { break } else { continue } }
+                started = true
+                if c >= 0x80 { return 0 }
+                if c &- 0x41 < 26 { c |= 0x20 }
+                h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+            }
+            return h
         }
-        label = h
     }
+    func hash(into h: inout Hasher) { h.combine(FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ label) }
+    func _rawHashValue(seed: Int) -> Int { FastHash.finish(FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ label, seed: seed) }
 }
 
 /// What the fold knows of one client and first label.

@@ -19,23 +19,26 @@ public struct DNSTrackerOptions: Sendable {
 public struct DNSTransactionTracker {
     struct Key: Hashable {
         var client: Endpoint; var server: Endpoint; var transport: Transport; var id: UInt16
-        /// One word into the hasher instead of every field of two enum addresses (equality still compares all).
-        func hash(into h: inout Hasher) {
-            var x = FastHash.address(client.address) &* 31 &+ FastHash.address(server.address)
-            x = x &* 0x9e37_79b9_7f4a_7c15 ^ (UInt64(client.port) << 32 | UInt64(server.port) << 16 | UInt64(id)) ^ UInt64(transport.rawValue) << 48
-            h.combine(x)
+        /// One word for the table instead of a hasher over every field of two enum addresses (equality still
+        /// compares all).
+        var word: UInt64 {
+            let x = FastHash.address(client.address) &* 31 &+ FastHash.address(server.address)
+            return x &* 0x9e37_79b9_7f4a_7c15 ^ (UInt64(client.port) << 32 | UInt64(server.port) << 16 | UInt64(id)) ^ UInt64(transport.rawValue) << 48
         }
+        func hash(into h: inout Hasher) { h.combine(word) }
+        func _rawHashValue(seed: Int) -> Int { FastHash.finish(word, seed: seed) }
     }
-    /// Client, lower-cased name and type. The name's hash is computed once (FNV-1a over its bytes) and mixed
-    /// with the rest into one word: String's own hashing (SipHash after a normalization check) was the largest
-    /// cost of the tracker. Equality still compares the names.
+    /// Client, lower-cased name and type. The name's hash comes with the transaction (`FastHash.name`, computed
+    /// by the parser) and is mixed with the rest into one word: String's own hashing (SipHash after a
+    /// normalization check) was the largest cost of the tracker. Equality still compares the names.
     struct QuestionKey: Hashable {
         var client: IPAddress; var qname: String; var qtype: UInt16; var nameHash: UInt64
-        init(client: IPAddress, qname: String, qtype: UInt16) {
-            self.client = client; self.qname = qname; self.qtype = qtype
-            nameHash = FastHash.bytes(qname)
+        init(_ t: DNSTransaction) {
+            client = t.client.address; qname = asciiLowercased(t.qname); qtype = t.qtype.rawValue; nameHash = t.nameHash
         }
-        func hash(into h: inout Hasher) { h.combine(FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ nameHash ^ UInt64(qtype) << 48) }
+        var word: UInt64 { FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ nameHash ^ UInt64(qtype) << 48 }
+        func hash(into h: inout Hasher) { h.combine(word) }
+        func _rawHashValue(seed: Int) -> Int { FastHash.finish(word, seed: seed) }
         static func == (a: QuestionKey, b: QuestionKey) -> Bool {
             a.nameHash == b.nameHash && a.qtype == b.qtype && a.client == b.client && a.qname == b.qname
         }
@@ -60,7 +63,8 @@ public struct DNSTransactionTracker {
     }
 
     public let options: DNSTrackerOptions
-    var open: [Int: DNSTransaction] = [:]
+    /// Open queries by slot (a `HashWord` of the slot number: hashed without a `Hasher`).
+    var open: [HashWord: DNSTransaction] = [:]
     /// Query frames the client itself re-sent (it gave up on them: they did not end with the capture).
     var superseded: Set<Int> = []
     var byKey: [Key: Slots] = [:]
@@ -82,8 +86,8 @@ public struct DNSTransactionTracker {
         if !m.isResponse {
             guard m.opcode == 0, let qname = m.qname, let qtype = m.qtype else { return }
             var t = DNSTransaction(client: e.src, server: e.dst, transport: e.transport, id: m.id, qname: qname,
-                                   qtype: qtype, queryFrame: e.frame, queryTS: e.ts)
-            let qk = QuestionKey(client: e.src.address, qname: asciiLowercased(qname), qtype: qtype.rawValue)
+                                   qtype: qtype, queryFrame: e.frame, queryTS: e.ts, nameHash: m.qnameHash)
+            let qk = QuestionKey(t)
             if let last = lastAttempt[qk], e.ts - last.ts <= options.retryWindow {
                 if e.transport == .tcp, let tc = last.tcFrame {
                     t.afterTruncation = tc
@@ -99,7 +103,7 @@ public struct DNSTransactionTracker {
                                           open: (lastAttempt[qk]?.open ?? 0) + 1)
             let slot = nextSlot
             nextSlot += 1
-            open[slot] = t
+            open[HashWord(UInt64(slot))] = t
             let k = Key(client: e.src, server: e.dst, transport: e.transport, id: m.id)
             if let s = byKey[k] { byKey[k] = s.appending(slot) } else { byKey[k] = .one(slot) }
             order.append(slot)
@@ -109,20 +113,21 @@ public struct DNSTransactionTracker {
         guard var slots = byKey[key]?.list else { unmatched(e.frame); return }
         // The oldest open query with the same question (a response without a question matches by id alone).
         guard let pos = slots.firstIndex(where: { s in
-            guard let t = open[s] else { return false }
+            guard let t = open[HashWord(UInt64(s))] else { return false }
             guard let rq = m.qname else { return true }
-            return (rq == t.qname || asciiLowercased(rq) == asciiLowercased(t.qname)) && (m.qtype == nil || m.qtype == t.qtype)
+            return m.qnameHash == t.nameHash && (rq == t.qname || asciiLowercased(rq) == asciiLowercased(t.qname))
+                && (m.qtype == nil || m.qtype == t.qtype)
         }) else { unmatched(e.frame); return }
         let slot = slots.remove(at: pos)
         byKey[key] = Slots(slots)
-        guard var t = open.removeValue(forKey: slot) else { return }
+        guard var t = open.removeValue(forKey: HashWord(UInt64(slot))) else { return }
         t.outcome = .answered
         t.responseFrame = e.frame
         t.responseTS = e.ts
         t.rcode = m.rcode
         t.truncated = m.truncated
         t.answers = m.ancount
-        let qk = QuestionKey(client: t.client.address, qname: asciiLowercased(t.qname), qtype: t.qtype.rawValue)
+        let qk = QuestionKey(t)
         if e.ts - t.queryTS > options.timeout { t.late = true }
         if var last = lastAttempt[qk] {
             if last.frame != t.queryFrame && last.ts > t.queryTS && last.ts < e.ts { t.late = true }
@@ -147,7 +152,7 @@ public struct DNSTransactionTracker {
         let candidates = byKey.filter { $0.key.client == e.quotedSrc && $0.key.server == e.quotedDst && $0.key.transport == .udp
             && (e.quotedDNSID == nil || $0.key.id == e.quotedDNSID!) }.map { ($0.key, $0.value.list) }
         guard let (key, slots) = candidates.min(by: { ($0.1.first ?? 0) < ($1.1.first ?? 0) }), let slot = slots.first,
-              var t = open.removeValue(forKey: slot) else { return }
+              var t = open.removeValue(forKey: HashWord(UInt64(slot))) else { return }
         byKey[key] = Slots(Array(slots.dropFirst()))
         settledQuestion(t)
         t.outcome = .icmpError
@@ -161,7 +166,7 @@ public struct DNSTransactionTracker {
     public mutating func advance(to now: Timestamp, emit: (DNSTransaction) -> Void) {
         let limit = options.timeout + options.lateGrace
         while let slot = order.first {
-            guard let t = open[slot] else { order.removeFirst(); continue }
+            guard let t = open[HashWord(UInt64(slot))] else { order.removeFirst(); continue }
             guard now - t.queryTS > limit else { break }
             order.removeFirst()
             settleUnanswered(slot, emit: emit, endedByCapture: false)
@@ -178,7 +183,7 @@ public struct DNSTransactionTracker {
     /// End of capture: every open query is settled.
     public mutating func finish(at end: Timestamp, emit: (DNSTransaction) -> Void) {
         while let slot = order.popFirst() {
-            guard let t = open[slot] else { continue }
+            guard let t = open[HashWord(UInt64(slot))] else { continue }
             settleUnanswered(slot, emit: emit, endedByCapture: end - t.queryTS < options.timeout && !superseded.contains(t.queryFrame))
         }
     }
@@ -186,7 +191,7 @@ public struct DNSTransactionTracker {
     public var openQueries: Int { open.count }
 
     mutating func settleUnanswered(_ slot: Int, emit: (DNSTransaction) -> Void, endedByCapture: Bool) {
-        guard var t = open.removeValue(forKey: slot) else { return }
+        guard var t = open.removeValue(forKey: HashWord(UInt64(slot))) else { return }
         superseded.remove(t.queryFrame)
         let key = Key(client: t.client, server: t.server, transport: t.transport, id: t.id)
         if var s = byKey[key]?.list {
@@ -201,8 +206,7 @@ public struct DNSTransactionTracker {
 
     /// One query of `t`'s question is no longer open (settled without an answer).
     mutating func settledQuestion(_ t: DNSTransaction) {
-        let qk = QuestionKey(client: t.client.address, qname: asciiLowercased(t.qname), qtype: t.qtype.rawValue)
-        lastAttempt[qk]?.open -= 1
+        lastAttempt[QuestionKey(t)]?.open -= 1
     }
 
     mutating func unmatched(_ frame: Int) {

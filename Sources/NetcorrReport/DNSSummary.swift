@@ -7,11 +7,13 @@ public struct DNSSummary {
         public var qname: String
         public var server: Endpoint
         let hash: UInt64
-        init(qname: String, server: Endpoint) {
+        /// `nameHash` is `FastHash.name(qname)` (the transaction carries it).
+        init(qname: String, nameHash: UInt64, server: Endpoint) {
             self.qname = qname; self.server = server
-            hash = FastHash.bytes(qname) ^ FastHash.endpoint(server) &* 0x9e37_79b9_7f4a_7c15
+            hash = nameHash ^ FastHash.endpoint(server) &* 0x9e37_79b9_7f4a_7c15
         }
         public func hash(into h: inout Hasher) { h.combine(hash) }
+        public func _rawHashValue(seed: Int) -> Int { FastHash.finish(hash, seed: seed) }
         public static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.server == b.server && a.qname == b.qname }
         public static func < (a: Key, b: Key) -> Bool { (a.qname, a.server) < (b.qname, b.server) }
     }
@@ -55,10 +57,13 @@ public struct DNSSummary {
         }
     }
 
+    static let otherNames = "(other names)"
+    static let otherNamesHash = FastHash.name(otherNames)
+
     public mutating func add(_ t: DNSTransaction) {
         total += 1
-        var key = Key(qname: asciiLowercased(t.qname), server: t.server)
-        if rows.count >= maxKeys && rows.index(forKey: key) == nil { key = Key(qname: "(other names)", server: t.server) }
+        var key = Key(qname: asciiLowercased(t.qname), nameHash: t.nameHash, server: t.server)
+        if rows.count >= maxKeys && rows.index(forKey: key) == nil { key = Key(qname: Self.otherNames, nameHash: Self.otherNamesHash, server: t.server) }
         // In place: a copy out and back would copy the row's RTT reservoir on every transaction.
         Self.update(&rows[key, default: Row()], t, reservoir: reservoir)
         if Self.isFailure(t) {

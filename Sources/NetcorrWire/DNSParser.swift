@@ -44,10 +44,10 @@ public enum DNSParser {
         var off = 12
         do throws(DecodeError) {
             for i in 0..<h.qdcount {   // RFC 1035 §4.1.2
-                let (name, next) = try readName(b, at: off, problem: &m.malformedAnomaly, names: &names)
+                let (name, hash, next) = try readName(b, at: off, problem: &m.malformedAnomaly, names: &names)
                 guard b.count >= next + 4 else { throw DecodeError(.dnsTruncated, at: next) }
                 if i == 0 {
-                    m.qname = name
+                    m.setQname(name, hash: hash)
                     m.qtype = DNSType(rawValue: b.u16(next))
                     m.qclass = b.u16(next + 2)
                 }
@@ -235,20 +235,25 @@ public enum DNSParser {
     /// length is known) yields Wireshark's placeholder text and the problem in `problem`, and decoding goes on.
     public static func readName(_ b: Span<UInt8>, at start: Int, problem: inout Anomaly?) throws(DecodeError) -> (String, Int) {
         var names = DNSNameCache(capacity: 0)
-        return try readName(b, at: start, problem: &problem, names: &names)
+        let (name, _, end) = try readName(b, at: start, problem: &problem, names: &names)
+        return (name, end)
     }
 
+    /// The name, its `FastHash.name` and the offset after its in-place bytes.
     static func readName(_ b: Span<UInt8>, at start: Int, problem: inout Anomaly?,
-                         names: inout DNSNameCache) throws(DecodeError) -> (String, Int) {
+                         names: inout DNSNameCache) throws(DecodeError) -> (String, UInt64, Int) {
         do throws(DecodeError) {
             names.scratch.removeAll(keepingCapacity: true)
             let end = try walkName(b, at: start, collect: true, text: &names.scratch)
-            return (names.scratch.isEmpty ? "<Root>" : names.intern(), end)
+            if names.scratch.isEmpty { return ("<Root>", FastHash.name("<Root>"), end) }
+            let (name, hash) = names.intern()
+            return (name, hash, end)
         } catch {
             guard let end = inPlaceEnd(b, at: start), error.anomaly == .dnsNameTooLong || error.anomaly == .dnsCompressionLoop
             else { throw error }
             if problem == nil { problem = error.anomaly }
-            return (error.anomaly == .dnsNameTooLong ? "<Name too long>" : "<Name contains a pointer that loops>", end)
+            let text = error.anomaly == .dnsNameTooLong ? "<Name too long>" : "<Name contains a pointer that loops>"
+            return (text, FastHash.name(text), end)
         }
     }
 
@@ -304,6 +309,13 @@ public enum DNSParser {
 
     /// Printable ASCII as is, the rest as \DDD (RFC 1035 §5.1 presentation form).
     static func appendLabel(_ out: inout [UInt8], _ b: Span<UInt8>, _ r: Range<Int>) {
+        // Most labels are printable: one copy of the slice.
+        var plain = true
+        for i in r { let c = b.u8(i); if c <= 0x20 || c >= 0x7f { plain = false; break } }
+        if plain {
+            b.extracting(r).withUnsafeBufferPointer { out.append(contentsOf: $0) }
+            return
+        }
         for i in r {
             let c = b.u8(i)
             if c > 0x20 && c < 0x7f {
@@ -333,7 +345,7 @@ public enum DNSParser {
 /// new one is built as a String and not kept.
 public struct DNSNameCache {
     var scratch: [UInt8] = []
-    var table: [UInt64: String] = [:]
+    var table: [HashWord: String] = [:]
     public let capacity: Int
     public init(capacity: Int = 100_000) {
         self.capacity = capacity
@@ -341,20 +353,21 @@ public struct DNSNameCache {
     }
     public var count: Int { table.count }
 
-    /// `scratch` as a String, the cached one when it holds the same bytes.
-    mutating func intern() -> String {
-        let h = FastHash.bytes(scratch)
-        if let s = table[h], same(s, scratch) { return s }
+    /// `scratch` as a String, the cached one when it holds the same bytes, and its `FastHash.name` (the cache's
+    /// key: a name that differs from a cached one only in case is built each time).
+    mutating func intern() -> (String, UInt64) {
+        let h = scratch.withUnsafeBufferPointer { FastHash.name($0) }
+        if let s = table[HashWord(h)], same(s, scratch) { return (s, h) }
         let s = String(decoding: scratch, as: UTF8.self)
-        if table.count < capacity { table[h] = s }
-        return s
+        if table.count < capacity { table[HashWord(h)] = s }
+        return (s, h)
     }
 
-    /// Byte equality of a cached name and the scratch bytes (one memcmp for native strings).
+    /// Byte equality of a cached name and the scratch bytes.
     func same(_ s: String, _ bytes: [UInt8]) -> Bool {
         guard s.utf8.count == bytes.count else { return false }
         return s.utf8.withContiguousStorageIfAvailable { a in
-            bytes.withUnsafeBufferPointer { b in a.elementsEqual(b) }
+            bytes.withUnsafeBufferPointer { b in bytesEqual(a, b) }
         } ?? s.utf8.elementsEqual(bytes)
     }
 }
