@@ -234,7 +234,23 @@ public struct HashWord: Hashable, Sendable {
 @inlinable public func asciiLowercased(_ s: String) -> String {
     // Over the contiguous bytes (the UTF-8 view's iterator costs a dozen instructions a byte).
     let lower = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
-        for c in b where c >= 0x80 || c &- 0x41 < 26 { return false }
+        // Eight bytes at a time: any byte ≥ 0x80, or in 0x41…0x5a (x + 0x3f sets bit 7 from 0x41 up, x + 0x25
+        // from 0x5b up; no carry crosses bytes once bit 7 is clear everywhere).
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        if let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= b.count {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if w & high != 0 || (w &+ ones &* 0x3f) & ~(w &+ ones &* 0x25) & high != 0 { return false }
+                i += 8
+            }
+        }
+        while i < b.count {
+            let c = b[i]
+            if c >= 0x80 || c &- 0x41 < 26 { return false }
+            i += 1
+        }
         return true
     }
     switch lower {

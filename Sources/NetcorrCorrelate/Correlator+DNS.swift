@@ -16,8 +16,17 @@ struct Lookup {
 
 /// Names of one lookup: equal, or one is the other with a search-list suffix ("app" / "app.lab.test").
 func sameLookupName(_ a: String, _ b: String) -> Bool {
-    let x = a.lowercased(), y = b.lowercased()
-    return x == y || x.hasPrefix(y + ".") || y.hasPrefix(x + ".")
+    let x = asciiLowercased(a), y = asciiLowercased(b)
+    return x == y || isLabelPrefix(y, of: x) || isLabelPrefix(x, of: y)
+}
+
+/// The first label as `split(separator: ".")` gives it (leading dots skipped; a name of dots alone is itself),
+/// without building the array.
+func firstLabel(_ s: String) -> Substring {
+    let u = s.utf8
+    guard let start = u.firstIndex(where: { $0 != 0x2e }) else { return Substring(s) }
+    let end = u[start...].firstIndex(of: 0x2e) ?? u.endIndex
+    return s[start..<end]
 }
 
 extension Correlator {
@@ -33,7 +42,15 @@ extension Correlator {
     func buildLookups() -> [Lookup] {
         // Names of one lookup share their first label (the search list only appends suffixes): open lookups are
         // kept per client address and first label, so grouping costs O(n), not O(n × open lookups).
-        struct Key: Hashable { var client: IPAddress; var label: Substring }
+        struct Key: Hashable {
+            var client: IPAddress; var label: Substring
+            func hash(into h: inout Hasher) { h.combine(client); h.combine(label) }
+            func _rawHashValue(seed: Int) -> Int {
+                var x = FastHash.address(client)
+                for c in label.utf8 { x = (x ^ UInt64(c)) &* 0x100_0000_01b3 }
+                return FastHash.finish(x, seed: seed)
+            }
+        }
         var lookups: [Lookup] = []
         var open: [Key: [Int]] = [:]
         var lookupOfQuery: [Int: Int] = [:]
@@ -42,8 +59,8 @@ extension Correlator {
         let order = all.indices.sorted { all[$0].queryTS < all[$1].queryTS }
         for n in order {
             let t = rejudged(all[n])
-            let lower = t.qname.lowercased()
-            let key = Key(client: t.client.address, label: lower.split(separator: ".", maxSplits: 1).first ?? Substring(lower))
+            let lower = asciiLowercased(t.qname)
+            let key = Key(client: t.client.address, label: firstLabel(lower))
             var list = open[key] ?? []
             list.removeAll { t.queryTS - lookups[$0].last > window }
             // A retry belongs to its first attempt's lookup (Go waits for both A and AAAA, retries included).
@@ -63,7 +80,7 @@ extension Correlator {
             open[key] = list
             lookupOfQuery[t.queryFrame] = i
             if t.qname.count < lookups[i].base.count { lookups[i].base = t.qname }
-            if !lookups[i].names.contains(where: { $0.lowercased() == lower }) { lookups[i].names.append(t.qname) }
+            if !lookups[i].names.contains(where: { asciiLowercased($0) == lower }) { lookups[i].names.append(t.qname) }
             lookups[i].members.append(Int32(n))
             // An unanswered query holds the lookup until its timeout runs out.
             lookups[i].last = max(lookups[i].last, t.responseTS ?? (t.outcome == .unanswered ? t.queryTS + dnsTimeout : t.queryTS))
@@ -84,7 +101,7 @@ extension Correlator {
         // Log lines naming one of the lookup's names (Go names the host as asked, without search suffixes).
         var hosts: Set<String> = []
         for n in l.names {
-            let lower = n.lowercased()
+            let lower = asciiLowercased(n)
             hosts.insert(lower)
             var parts = lower.split(separator: ".")
             while parts.count > 1 { parts.removeLast(); hosts.insert(parts.joined(separator: ".")) }

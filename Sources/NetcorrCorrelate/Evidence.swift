@@ -139,7 +139,7 @@ public struct Evidence: EventSink {
                     dnsKeys[k] = st
                 }
                 // In place: one hash lookup, no move of the state out and back.
-                dnsKeys[k, default: DNSKeyState()].opened(asciiLowercased(q), at: e.ts)
+                dnsKeys[k, default: DNSKeyState()].opened(asciiLowercased(q), hash: e.message.qnameHash, at: e.ts)
             }
             return
         }
@@ -206,8 +206,11 @@ public struct Evidence: EventSink {
     /// its query or after it) belongs to a lookup that failed: it is kept with what is related to it, and marks
     /// the key as a failing query does.
     mutating func drain(_ s: inout DNSKeyState) {
-        let pen = s.pen
-        s.pen = []
+        // The key gets its (emptied) storage back: most keys hold one or two answers at a time, and a new array
+        // per held answer was a tenth of the fold's instructions.
+        var pen: [DNSTransaction] = []
+        swap(&pen, &s.pen)
+        defer { pen.removeAll(keepingCapacity: true); s.pen = pen }
         if s.saturated && pen.contains(where: { $0.answers == 0 }) {
             // More names than the key follows: which answer completes which is not known, so all are kept.
             for n in pen where n.answers == 0 { s.failed(asciiLowercased(n.qname), until: (n.responseTS ?? n.queryTS) + limits.dnsContext) }
@@ -449,16 +452,16 @@ struct DNSKeyState {
     /// Names (lower case) of failing queries, with how long answers near them are kept.
     var hot: [(name: String, until: Timestamp)] = []
     /// Names (lower case) this client asked, with when it last asked.
-    var asked: [(name: String, ts: Timestamp)] = []
+    var asked: [(name: String, hash: UInt64, ts: Timestamp)] = []
     var saturated = false
     var pen: [DNSTransaction] = []
     var lastAnswer = Timestamp(nanoseconds: .min)
 
     /// A query of this key: answers held until now are dropped first when their lookup could no longer take it
     /// (nothing open and more than 20 ms since the last answer). Returns how many were dropped.
-    mutating func opened(_ name: String, at ts: Timestamp) {
+    mutating func opened(_ name: String, hash: UInt64, at ts: Timestamp) {
         open += 1
-        asked(name, at: ts)
+        asked(name, hash: hash, at: ts)
     }
 
     /// Held answers whose lookups can take no more queries: nothing open and more than 20 ms since the last
@@ -467,10 +470,11 @@ struct DNSKeyState {
         open <= 0 && !pen.isEmpty && now - lastAnswer > .milliseconds(20)
     }
 
-    mutating func asked(_ name: String, at ts: Timestamp) {
-        if let i = asked.firstIndex(where: { $0.name == name }) { asked[i].ts = ts; return }
+    /// `hash` is the name's `FastHash.name`.
+    mutating func asked(_ name: String, hash: UInt64, at ts: Timestamp) {
+        if let i = asked.firstIndex(where: { $0.hash == hash && $0.name == name }) { asked[i].ts = ts; return }
         if asked.count >= Self.followed { saturated = true; return }
-        asked.append((name, ts))
+        asked.append((name, hash, ts))
     }
 
     mutating func failed(_ name: String, until: Timestamp) {
@@ -487,7 +491,7 @@ struct DNSKeyState {
     }
 
     /// Whether queries for `m` and `n` could be in one lookup (see the type's comment).
-    static func related(_ m: String, _ n: String, asked: [(name: String, ts: Timestamp)]) -> Bool {
+    static func related(_ m: String, _ n: String, asked: [(name: String, hash: UInt64, ts: Timestamp)]) -> Bool {
         let c = commonLabels(m, n)
         if c == m.utf8.count || c == n.utf8.count { return true }
         for a in asked where a.name.utf8.count <= c && isLabelPrefix(a.name, of: m) { return true }

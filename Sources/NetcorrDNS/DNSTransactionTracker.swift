@@ -34,14 +34,16 @@ public struct DNSTransactionTracker {
     struct QuestionKey: Hashable {
         var client: IPAddress; var qname: String; var qtype: UInt16; var nameHash: UInt64
         init(_ t: DNSTransaction) {
-            client = t.client.address; qname = asciiLowercased(t.qname); qtype = t.qtype.rawValue; nameHash = t.nameHash
+            client = t.client.address; qname = t.qname; qtype = t.qtype.rawValue; nameHash = t.nameHash
+        }
+        /// Names compare without case (the same name, the same hash); lowered only when their bytes differ.
+        static func == (a: QuestionKey, b: QuestionKey) -> Bool {
+            a.nameHash == b.nameHash && a.qtype == b.qtype && a.client == b.client
+                && (a.qname == b.qname || asciiLowercased(a.qname) == asciiLowercased(b.qname))
         }
         var word: UInt64 { FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ nameHash ^ UInt64(qtype) << 48 }
         func hash(into h: inout Hasher) { h.combine(word) }
         func _rawHashValue(seed: Int) -> Int { FastHash.finish(word, seed: seed) }
-        static func == (a: QuestionKey, b: QuestionKey) -> Bool {
-            a.nameHash == b.nameHash && a.qtype == b.qtype && a.client == b.client && a.qname == b.qname
-        }
     }
     /// The open queries of one key: almost always one, so no array is allocated for it.
     enum Slots {

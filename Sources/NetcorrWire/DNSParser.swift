@@ -76,7 +76,7 @@ public enum DNSParser {
                     }
                     continue
                 }
-                let (name, next) = try readName(b, at: off, problem: &m.malformedAnomaly)
+                let (name, _, next) = try readName(b, at: off, problem: &m.malformedAnomaly, names: &names)
                 guard b.count >= next + 10 else { throw DecodeError(.dnsTruncated, at: next) }
                 let type = DNSType(rawValue: b.u16(next))
                 let rclass = b.u16(next + 2)
@@ -170,8 +170,7 @@ public enum DNSParser {
 
     /// The name walk without the text (the same bounds and errors).
     static func skipNameStrict(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> Int {
-        var none: [UInt8] = []
-        return try walkName(b, at: start, collect: false, text: &none)
+        try walkName(b, at: start, into: nil).end
     }
 
     /// Text form of the record data of known types; nil for types kept as type and length only.
@@ -243,11 +242,9 @@ public enum DNSParser {
     static func readName(_ b: Span<UInt8>, at start: Int, problem: inout Anomaly?,
                          names: inout DNSNameCache) throws(DecodeError) -> (String, UInt64, Int) {
         do throws(DecodeError) {
-            names.scratch.removeAll(keepingCapacity: true)
-            let end = try walkName(b, at: start, collect: true, text: &names.scratch)
-            if names.scratch.isEmpty { return ("<Root>", FastHash.name("<Root>"), end) }
-            let (name, hash) = names.intern()
-            return (name, hash, end)
+            let (end, count, hash) = try walkName(b, at: start, into: names.scratch.bytes)
+            if count == 0 { return ("<Root>", FastHash.name("<Root>"), end) }
+            return (names.intern(count: count, hash: hash), hash, end)
         } catch {
             guard let end = inPlaceEnd(b, at: start), error.anomaly == .dnsNameTooLong || error.anomaly == .dnsCompressionLoop
             else { throw error }
@@ -270,14 +267,24 @@ public enum DNSParser {
         return nil
     }
 
-    /// The one walk over a possibly compressed name: bounds, the pointer-loop bound and the 255-octet limit;
-    /// with `collect`, the labels' presentation text is appended to `text`. Returns the offset after the name's
-    /// in-place bytes.
-    static func walkName(_ b: Span<UInt8>, at start: Int, collect: Bool, text: inout [UInt8]) throws(DecodeError) -> Int {
+    /// The one walk over a possibly compressed name: bounds, the pointer-loop bound and the 255-octet limit.
+    /// With `out`, the labels' presentation text (RFC 1035 §5.1: printable ASCII as is, the rest as \DDD) is
+    /// written there (at most 1,020 bytes: 254 label octets, four bytes each at worst, and the dots) and hashed
+    /// as written (`FastHash.name`). Returns the offset after the name's in-place bytes, the text's length and
+    /// its hash.
+    static func walkName(_ b: Span<UInt8>, at start: Int, into out: UnsafeMutablePointer<UInt8>?)
+        throws(DecodeError) -> (end: Int, count: Int, hash: UInt64) {
         var p = start
         var end = -1
         var visited = 0
         var wireLength = 1
+        var n = 0
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        @inline(__always) func put(_ c: UInt8, _ o: UnsafeMutablePointer<UInt8>) {
+            o[n] = c
+            n &+= 1
+            h = (h ^ UInt64(c &- 0x41 < 26 ? c | 0x20 : c)) &* 0x100_0000_01b3
+        }
         while true {
             guard p < b.count else { throw DecodeError(.dnsTruncated, at: p) }
             let l = Int(b.u8(p))
@@ -290,41 +297,29 @@ public enum DNSParser {
                 guard visited <= b.count, target < b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
                 p = target
             case 0x00:
-                if l == 0 { return end < 0 ? p + 1 : end }
+                if l == 0 { return (end < 0 ? p + 1 : end, n, h) }
                 guard p + 1 + l <= b.count else { throw DecodeError(.dnsTruncated, at: p) }
                 wireLength += l + 1
                 guard wireLength <= 255 else { throw DecodeError(.dnsNameTooLong, at: p) }
                 visited += l + 1
                 guard visited <= b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
-                if collect {
-                    if !text.isEmpty { text.append(UInt8(ascii: ".")) }
-                    appendLabel(&text, b, (p + 1)..<(p + 1 + l))
+                if let o = out {
+                    if n > 0 { put(UInt8(ascii: "."), o) }
+                    for i in (p + 1)..<(p + 1 + l) {
+                        let c = b.u8(i)
+                        if c > 0x20 && c < 0x7f {
+                            put(c, o)
+                        } else {
+                            put(UInt8(ascii: "\\"), o)
+                            put(0x30 + c / 100, o)
+                            put(0x30 + (c / 10) % 10, o)
+                            put(0x30 + c % 10, o)
+                        }
+                    }
                 }
                 p += 1 + l
             default:   // 0x40 extended label types (RFC 6891 §5), 0x80 reserved
                 throw DecodeError(.dnsBadLabel, at: p)
-            }
-        }
-    }
-
-    /// Printable ASCII as is, the rest as \DDD (RFC 1035 §5.1 presentation form).
-    static func appendLabel(_ out: inout [UInt8], _ b: Span<UInt8>, _ r: Range<Int>) {
-        // Most labels are printable: one copy of the slice.
-        var plain = true
-        for i in r { let c = b.u8(i); if c <= 0x20 || c >= 0x7f { plain = false; break } }
-        if plain {
-            b.extracting(r).withUnsafeBufferPointer { out.append(contentsOf: $0) }
-            return
-        }
-        for i in r {
-            let c = b.u8(i)
-            if c > 0x20 && c < 0x7f {
-                out.append(c)
-            } else {
-                out.append(UInt8(ascii: "\\"))
-                out.append(0x30 + c / 100)
-                out.append(0x30 + (c / 10) % 10)
-                out.append(0x30 + c % 10)
             }
         }
     }
@@ -344,30 +339,30 @@ public enum DNSParser {
 /// times, and each hit costs a hash and a compare instead of two allocations. Bounded: past `capacity` names a
 /// new one is built as a String and not kept.
 public struct DNSNameCache {
-    var scratch: [UInt8] = []
+    /// Where a name's text is written while it is walked (one allocation per cache, not per name).
+    final class Scratch {
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
+        deinit { bytes.deallocate() }
+    }
+    let scratch = Scratch()
     var table: [HashWord: String] = [:]
     public let capacity: Int
-    public init(capacity: Int = 100_000) {
-        self.capacity = capacity
-        scratch.reserveCapacity(capacity > 0 ? 256 : 0)
-    }
+    public init(capacity: Int = 100_000) { self.capacity = capacity }
     public var count: Int { table.count }
 
-    /// `scratch` as a String, the cached one when it holds the same bytes, and its `FastHash.name` (the cache's
-    /// key: a name that differs from a cached one only in case is built each time).
-    mutating func intern() -> (String, UInt64) {
-        let h = scratch.withUnsafeBufferPointer { FastHash.name($0) }
-        if let s = table[HashWord(h)], same(s, scratch) { return (s, h) }
-        let s = String(decoding: scratch, as: UTF8.self)
-        if table.count < capacity { table[HashWord(h)] = s }
-        return (s, h)
+    /// The scratch's first `count` bytes as a String, the cached one when it holds the same bytes. `hash` is their
+    /// `FastHash.name` (the cache's key: a name that differs from a cached one only in case is built each time).
+    mutating func intern(count: Int, hash: UInt64) -> String {
+        let bytes = UnsafeBufferPointer(start: scratch.bytes, count: count)
+        if let s = table[HashWord(hash)], same(s, bytes) { return s }
+        let s = String(decoding: bytes, as: UTF8.self)
+        if table.count < capacity { table[HashWord(hash)] = s }
+        return s
     }
 
     /// Byte equality of a cached name and the scratch bytes.
-    func same(_ s: String, _ bytes: [UInt8]) -> Bool {
+    func same(_ s: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard s.utf8.count == bytes.count else { return false }
-        return s.utf8.withContiguousStorageIfAvailable { a in
-            bytes.withUnsafeBufferPointer { b in bytesEqual(a, b) }
-        } ?? s.utf8.elementsEqual(bytes)
+        return s.utf8.withContiguousStorageIfAvailable { bytesEqual($0, bytes) } ?? s.utf8.elementsEqual(bytes)
     }
 }
