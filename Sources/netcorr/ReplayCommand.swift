@@ -82,13 +82,15 @@ struct ReplayCommand: ParsableCommand {
         var sink = ReplaySink(writer: writer, evidence: Evidence(limits: limits))
         // Folding needs the log first: the queries a DNS error line names are kept whatever they show.
         let logFirst = limits.foldHealthyDNS
-        func readLogs() {
+        // The sink is passed in, not captured: a var captured by a nested function is boxed, and the packet loop
+        // would pay an exclusivity check on every access to it.
+        func readLogs(_ sink: inout ReplaySink) {
             logs.read(&logReaders, redact: !report.showSecrets) { e in
                 sink.writer?.log(e)
                 sink.evidence.log(e)
             }
         }
-        if logFirst { readLogs() }
+        if logFirst { readLogs(&sink) }
         while reader.next({ span, info in
             pipeline.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &sink)
         }) {}
@@ -98,7 +100,7 @@ struct ReplayCommand: ParsableCommand {
             Output.error("\(file): reading stopped after packet \(reader.frame): \(err)")
             if reader.frame == 0 { throw ExitCode(2) }
         }
-        if !logFirst { readLogs() }
+        if !logFirst { readLogs(&sink) }
         var correlator = Correlator(evidence: sink.evidence, options: decode.correlatorOptions())
         let analysis = correlator.run()
         if let path = report.html {
