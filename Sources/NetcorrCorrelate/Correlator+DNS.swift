@@ -46,9 +46,8 @@ extension Correlator {
             var client: IPAddress; var label: Substring
             func hash(into h: inout Hasher) { h.combine(client); h.combine(label) }
             func _rawHashValue(seed: Int) -> Int {
-                var x = FastHash.address(client)
-                for c in label.utf8 { x = (x ^ UInt64(c)) &* 0x100_0000_01b3 }
-                return FastHash.finish(x, seed: seed)
+                let l = label.utf8.withContiguousStorageIfAvailable { FastHash.name($0) } ?? FastHash.name(String(label))
+                return FastHash.finish(FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ l, seed: seed)
             }
         }
         var lookups: [Lookup] = []
@@ -61,7 +60,8 @@ extension Correlator {
             let t = rejudged(all[n])
             let lower = asciiLowercased(t.qname)
             let key = Key(client: t.client.address, label: firstLabel(lower))
-            var list = open[key] ?? []
+            // Out of the table while it changes: a copy still held by the table would be copied on write.
+            var list = open.removeValue(forKey: key) ?? []
             list.removeAll { t.queryTS - lookups[$0].last > window }
             // A retry belongs to its first attempt's lookup (Go waits for both A and AAAA, retries included).
             let retryHome = t.retryOf.flatMap { lookupOfQuery[$0] }
@@ -79,7 +79,7 @@ extension Correlator {
             }
             open[key] = list
             lookupOfQuery[t.queryFrame] = i
-            if t.qname.count < lookups[i].base.count { lookups[i].base = t.qname }
+            if t.qname.utf8.count < lookups[i].base.utf8.count { lookups[i].base = t.qname }
             if !lookups[i].names.contains(where: { asciiLowercased($0) == lower }) { lookups[i].names.append(t.qname) }
             lookups[i].members.append(Int32(n))
             // An unanswered query holds the lookup until its timeout runs out.

@@ -206,11 +206,8 @@ public struct Evidence: EventSink {
     /// its query or after it) belongs to a lookup that failed: it is kept with what is related to it, and marks
     /// the key as a failing query does.
     mutating func drain(_ s: inout DNSKeyState) {
-        // The key gets its (emptied) storage back: most keys hold one or two answers at a time, and a new array
-        // per held answer was a tenth of the fold's instructions.
-        var pen: [DNSTransaction] = []
-        swap(&pen, &s.pen)
-        defer { pen.removeAll(keepingCapacity: true); s.pen = pen }
+        let pen = s.pen
+        s.pen = []
         if s.saturated && pen.contains(where: { $0.answers == 0 }) {
             // More names than the key follows: which answer completes which is not known, so all are kept.
             for n in pen where n.answers == 0 { s.failed(asciiLowercased(n.qname), until: (n.responseTS ?? n.queryTS) + limits.dnsContext) }
@@ -234,6 +231,10 @@ public struct Evidence: EventSink {
 
     mutating func keep(_ t: DNSTransaction) {
         guard transactions.count < limits.maxDNSTransactions else { dropped += 1; return }
+        // Past a few thousand, room for the cap at once: doubling would hold the old and the new storage together
+        // (up to three times the kept transactions' size at the moment of the copy). Untouched pages of the
+        // reservation cost no memory.
+        if transactions.count == 4096 { transactions.reserveCapacity(limits.maxDNSTransactions) }
         transactions.append(t)
     }
 

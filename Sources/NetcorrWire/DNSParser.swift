@@ -270,7 +270,7 @@ public enum DNSParser {
     /// The one walk over a possibly compressed name: bounds, the pointer-loop bound and the 255-octet limit.
     /// With `out`, the labels' presentation text (RFC 1035 §5.1: printable ASCII as is, the rest as \DDD) is
     /// written there (at most 1,020 bytes: 254 label octets, four bytes each at worst, and the dots) and hashed
-    /// as written (`FastHash.name`). Returns the offset after the name's in-place bytes, the text's length and
+    /// (`FastHash.name`). Returns the offset after the name's in-place bytes, the text's length and
     /// its hash.
     static func walkName(_ b: Span<UInt8>, at start: Int, into out: UnsafeMutablePointer<UInt8>?)
         throws(DecodeError) -> (end: Int, count: Int, hash: UInt64) {
@@ -279,12 +279,6 @@ public enum DNSParser {
         var visited = 0
         var wireLength = 1
         var n = 0
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        @inline(__always) func put(_ c: UInt8, _ o: UnsafeMutablePointer<UInt8>) {
-            o[n] = c
-            n &+= 1
-            h = (h ^ UInt64(c &- 0x41 < 26 ? c | 0x20 : c)) &* 0x100_0000_01b3
-        }
         while true {
             guard p < b.count else { throw DecodeError(.dnsTruncated, at: p) }
             let l = Int(b.u8(p))
@@ -297,23 +291,33 @@ public enum DNSParser {
                 guard visited <= b.count, target < b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
                 p = target
             case 0x00:
-                if l == 0 { return (end < 0 ? p + 1 : end, n, h) }
+                if l == 0 {
+                    let h = out.map { FastHash.name(UnsafeBufferPointer(start: $0, count: n)) } ?? 0
+                    return (end < 0 ? p + 1 : end, n, h)
+                }
                 guard p + 1 + l <= b.count else { throw DecodeError(.dnsTruncated, at: p) }
                 wireLength += l + 1
                 guard wireLength <= 255 else { throw DecodeError(.dnsNameTooLong, at: p) }
                 visited += l + 1
                 guard visited <= b.count else { throw DecodeError(.dnsCompressionLoop, at: p) }
                 if let o = out {
-                    if n > 0 { put(UInt8(ascii: "."), o) }
-                    for i in (p + 1)..<(p + 1 + l) {
-                        let c = b.u8(i)
-                        if c > 0x20 && c < 0x7f {
-                            put(c, o)
-                        } else {
-                            put(UInt8(ascii: "\\"), o)
-                            put(0x30 + c / 100, o)
-                            put(0x30 + (c / 10) % 10, o)
-                            put(0x30 + c % 10, o)
+                    if n > 0 { o[n] = UInt8(ascii: "."); n += 1 }
+                    let label = (p + 1)..<(p + 1 + l)
+                    var plain = true
+                    for i in label { let c = b.u8(i); if c <= 0x20 || c >= 0x7f { plain = false; break } }
+                    if plain {
+                        // Most labels: one copy.
+                        b.extracting(label).withUnsafeBufferPointer { (o + n).update(from: $0.baseAddress!, count: l) }
+                        n += l
+                    } else {
+                        for i in label {
+                            let c = b.u8(i)
+                            if c > 0x20 && c < 0x7f { o[n] = c; n += 1; continue }
+                            o[n] = UInt8(ascii: "\\")
+                            o[n + 1] = 0x30 + c / 100
+                            o[n + 2] = 0x30 + (c / 10) % 10
+                            o[n + 3] = 0x30 + c % 10
+                            n += 4
                         }
                     }
                 }
