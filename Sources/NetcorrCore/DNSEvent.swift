@@ -52,39 +52,71 @@ public struct DNSTransaction: Sendable {
         /// An ICMP error (port/host unreachable, prohibited) came back instead.
         case icmpError = "icmp-error"
     }
+    // Stored compactly (144 bytes instead of 200: the evidence keeps up to 100,000 transactions and the fold
+    // holds healthy answers by the thousand): small fields beside the addresses, optionals as sentinels, counts as
+    // Int32. The public properties below read and write them.
     public var client: Endpoint
-    public var server: Endpoint
     public var transport: Transport
     public var id: UInt16
+    public var server: Endpoint
+    public var qtype: DNSType
+    var rcodeRaw: UInt16 = .max
     public var qname: String { didSet { nameHash = FastHash.name(qname) } }
     /// `FastHash.name(qname)`, kept with the name: the tables keyed by a transaction's name hash it once.
     public private(set) var nameHash: UInt64
-    public var qtype: DNSType
     public var queryFrame: Int
     public var queryTS: Timestamp
+    var responseNS: Int64 = .min
+    var responseFrameRaw: Int = .min
+    var retryOfRaw: Int = .min
+    var afterTruncationRaw: Int = .min
+    var answersRaw: Int32 = 0
+    var attemptRaw: Int32 = 1
     public var outcome: Outcome
-    public var responseFrame: Int?
-    public var responseTS: Timestamp?
-    public var rcode: DNSRcode?
     public var truncated: Bool
-    public var answers: Int
     /// A response that arrived after the timeout or after the client had already retried.
     public var late: Bool
     /// The capture ended before the timeout passed for this unanswered query.
     public var endedByCapture: Bool
+    var icmpBox: ICMPBox?
+
+    public var responseFrame: Int? {
+        get { responseFrameRaw == .min ? nil : responseFrameRaw }
+        set { responseFrameRaw = newValue ?? .min }
+    }
+    public var responseTS: Timestamp? {
+        get { responseNS == .min ? nil : Timestamp(nanoseconds: responseNS) }
+        set { responseNS = newValue?.nanoseconds ?? .min }
+    }
+    public var rcode: DNSRcode? {
+        get { rcodeRaw == .max ? nil : DNSRcode(rawValue: rcodeRaw) }
+        set { rcodeRaw = newValue?.rawValue ?? .max }
+    }
+    public var answers: Int {
+        get { Int(answersRaw) }
+        set { answersRaw = Int32(clamping: newValue) }
+    }
     /// The ICMP error that settled the query. Boxed: most transactions have none, and inline it was more than a
-    /// third of the transaction's size (the evidence keeps up to 100,000 transactions).
+    /// third of the transaction's size.
     public var icmp: ICMPErrorEvent? {
         get { icmpBox?.event }
         set { icmpBox = newValue.map(ICMPBox.init) }
     }
-    var icmpBox: ICMPBox?
     /// 1 for the first try of this question by this client, 2 for the next…
-    public var attempt: Int
+    public var attempt: Int {
+        get { Int(attemptRaw) }
+        set { attemptRaw = Int32(clamping: newValue) }
+    }
     /// The query frame of the previous attempt of the same question by the same client.
-    public var retryOf: Int?
+    public var retryOf: Int? {
+        get { retryOfRaw == .min ? nil : retryOfRaw }
+        set { retryOfRaw = newValue ?? .min }
+    }
     /// For a TCP query that follows a truncated UDP answer: that answer's frame.
-    public var afterTruncation: Int?
+    public var afterTruncation: Int? {
+        get { afterTruncationRaw == .min ? nil : afterTruncationRaw }
+        set { afterTruncationRaw = newValue ?? .min }
+    }
     public var rtt: Duration? { responseTS.map { $0 - queryTS } }
 
     /// `nameHash` is `FastHash.name(qname)` when the caller has it (the tracker takes it from the message).
@@ -93,7 +125,7 @@ public struct DNSTransaction: Sendable {
         self.client = client; self.server = server; self.transport = transport; self.id = id; self.qname = qname
         self.nameHash = nameHash ?? FastHash.name(qname)
         self.qtype = qtype; self.queryFrame = queryFrame; self.queryTS = queryTS; self.outcome = .unanswered
-        self.truncated = false; self.answers = 0; self.late = false; self.endedByCapture = false; self.attempt = 1
+        self.truncated = false; self.late = false; self.endedByCapture = false
     }
 }
 
