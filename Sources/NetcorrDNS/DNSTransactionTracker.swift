@@ -84,11 +84,11 @@ public struct DNSTransactionTracker {
     public mutating func message(_ e: DNSMessageEvent, emit: (DNSTransaction) -> Void) {
         guard !e.quoted, e.duplicateOf == nil else { return }
         advance(to: e.ts, emit: emit)
-        let m = e.message
-        if !m.isResponse {
-            guard m.opcode == 0, let qname = m.qname, let qtype = m.qtype else { return }
-            var t = DNSTransaction(client: e.src, server: e.dst, transport: e.transport, id: m.id, qname: qname,
-                                   qtype: qtype, queryFrame: e.frame, queryTS: e.ts, nameHash: m.qnameHash)
+        // Read in place: a copy of the message retained its strings and arrays once more per packet.
+        if !e.message.isResponse {
+            guard e.message.opcode == 0, let qname = e.message.qname, let qtype = e.message.qtype else { return }
+            var t = DNSTransaction(client: e.src, server: e.dst, transport: e.transport, id: e.message.id, qname: qname,
+                                   qtype: qtype, queryFrame: e.frame, queryTS: e.ts, nameHash: e.message.qnameHash)
             let qk = QuestionKey(t)
             if let last = lastAttempt[qk], e.ts - last.ts <= options.retryWindow {
                 if e.transport == .tcp, let tc = last.tcFrame {
@@ -106,19 +106,19 @@ public struct DNSTransactionTracker {
             let slot = nextSlot
             nextSlot += 1
             open[HashWord(UInt64(slot))] = t
-            let k = Key(client: e.src, server: e.dst, transport: e.transport, id: m.id)
+            let k = Key(client: e.src, server: e.dst, transport: e.transport, id: e.message.id)
             if let s = byKey[k] { byKey[k] = s.appending(slot) } else { byKey[k] = .one(slot) }
             order.append(slot)
             return
         }
-        let key = Key(client: e.dst, server: e.src, transport: e.transport, id: m.id)
+        let key = Key(client: e.dst, server: e.src, transport: e.transport, id: e.message.id)
         guard var slots = byKey[key]?.list else { unmatched(e.frame); return }
         // The oldest open query with the same question (a response without a question matches by id alone).
         guard let pos = slots.firstIndex(where: { s in
             guard let t = open[HashWord(UInt64(s))] else { return false }
-            guard let rq = m.qname else { return true }
-            return m.qnameHash == t.nameHash && (rq == t.qname || asciiLowercased(rq) == asciiLowercased(t.qname))
-                && (m.qtype == nil || m.qtype == t.qtype)
+            guard let rq = e.message.qname else { return true }
+            return e.message.qnameHash == t.nameHash && (rq == t.qname || asciiLowercased(rq) == asciiLowercased(t.qname))
+                && (e.message.qtype == nil || e.message.qtype == t.qtype)
         }) else { unmatched(e.frame); return }
         let slot = slots.remove(at: pos)
         byKey[key] = Slots(slots)
@@ -126,16 +126,16 @@ public struct DNSTransactionTracker {
         t.outcome = .answered
         t.responseFrame = e.frame
         t.responseTS = e.ts
-        t.rcode = m.rcode
-        t.truncated = m.truncated
-        t.answers = m.ancount
+        t.rcode = e.message.rcode
+        t.truncated = e.message.truncated
+        t.answers = e.message.ancount
         let qk = QuestionKey(t)
         if e.ts - t.queryTS > options.timeout { t.late = true }
         if var last = lastAttempt[qk] {
             if last.frame != t.queryFrame && last.ts > t.queryTS && last.ts < e.ts { t.late = true }
             if last.frame == t.queryFrame {
-                last.settledOK = (m.rcode == .noError || m.rcode == .nxDomain) && !m.truncated && !t.late
-                if m.truncated && e.transport == .udp { last.tcFrame = e.frame }
+                last.settledOK = (e.message.rcode == .noError || e.message.rcode == .nxDomain) && !e.message.truncated && !t.late
+                if e.message.truncated && e.transport == .udp { last.tcFrame = e.frame }
             }
             last.open -= 1
             // A question settled well with nothing of it in flight is no longer followed: a repeat is a first

@@ -282,6 +282,7 @@ extension Pipeline {
 struct DuplicateDetector {
     struct Seen { var hash: UInt64; var frame: Int; var ts: Timestamp; var iface: Int64 }
     var ring = [Seen](repeating: Seen(hash: 0, frame: 0, ts: Timestamp(nanoseconds: 0), iface: -1), count: 64)
+    var hashes = [UInt64](repeating: 0, count: 64)
     var next = 0
 
     mutating func check(_ b: Span<UInt8>, ip: IPHeader, link: LinkHeader, frame: Int, ts: Timestamp, window: Duration) -> Int? {
@@ -332,12 +333,14 @@ struct DuplicateDetector {
         }
         let iface = Int64(link.interfaceIndex) << 16 | Int64(link.packetType & 0xff)
         var found: Int?
-        for s in ring where s.hash == h && s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) {
-            found = s.frame
-            break
+        // The hashes alone are scanned (one word each, in ring order as before); the rest only on a match.
+        for i in hashes.indices where hashes[i] == h {
+            let s = ring[i]
+            if s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) { found = s.frame; break }
         }
         if found == nil {
             ring[next] = Seen(hash: h, frame: frame, ts: ts, iface: iface)
+            hashes[next] = h
             next = (next + 1) % ring.count
         }
         return found

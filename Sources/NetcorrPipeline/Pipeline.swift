@@ -169,19 +169,22 @@ public struct Pipeline {
 
     mutating func dnsMessage<S: EventSink>(_ payload: Span<UInt8>, src: Endpoint, dst: Endpoint, transport: Transport,
                                            origin: SegmentOrigin, duplicateOf: Int?, sink: inout S) {
-        let m: DNSMessage
-        do { m = try DNSParser.decode(payload, limits: options.dnsLimits, records: options.dnsRecords, names: &dnsNames) } catch {
+        let e: DNSMessageEvent
+        do {
+            // The message goes straight into the event (a second copy retained its strings and arrays again).
+            e = DNSMessageEvent(frame: origin.frame, ts: origin.ts, src: src, dst: dst, transport: transport,
+                                message: try DNSParser.decode(payload, limits: options.dnsLimits, records: options.dnsRecords, names: &dnsNames),
+                                duplicateOf: duplicateOf)
+        } catch {
             stats.anomalies.add(error.anomaly, frame: origin.frame)
             stats.dnsMalformed += 1
             return
         }
         stats.dnsMessages += 1
-        if let bad = m.malformed {
+        if let bad = e.message.malformed {
             stats.dnsMalformed += 1
             stats.anomalies.add(Anomaly(bad), frame: origin.frame)
         }
-        let e = DNSMessageEvent(frame: origin.frame, ts: origin.ts, src: src, dst: dst, transport: transport, message: m,
-                                duplicateOf: duplicateOf)
         if sink.wantsDNSMessages { sink.dns(e) }
         dnsTracker.message(e) { sink.dnsTransaction($0) }
     }
