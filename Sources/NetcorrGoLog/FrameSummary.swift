@@ -27,31 +27,53 @@ enum H2Names {
                                       "PRIORITY": 0x20])
 }
 
-/// Names and their numbers, found by their bytes.
+/// Names and their numbers, found by their bytes: a small open-addressing table keyed by length, first and last
+/// byte (one or two probes), the bytes compared only on a key match.
 struct NameTable<Value: Sendable>: Sendable {
-    /// Each entry's length, first and last byte (compared before its bytes), bytes, name and number.
-    private let keys: [UInt64], bytes: [[UInt8]], names: [String], values: [Value]
+    /// Per entry: key (length, first and last byte), start of its bytes in `flat`, name and number.
+    private let keys: [UInt64], starts: [Int], flat: [UInt8], names: [String], values: [Value]
+    /// Entry index + 1 by slot (0: empty); 64 slots.
+    private let slots: [UInt8]
 
     init(_ d: [String: Value]) {
         let entries = d.map { (Array($0.key.utf8), $0.key, $0.value) }
+        precondition(entries.count < 32)
         keys = entries.map { $0.0.withUnsafeBufferPointer { Self.key($0) } }
-        bytes = entries.map { $0.0 }; names = entries.map { $0.1 }; values = entries.map { $0.2 }
+        var starts: [Int] = [], flat: [UInt8] = []
+        for e in entries { starts.append(flat.count); flat += e.0 }
+        self.starts = starts; self.flat = flat
+        names = entries.map { $0.1 }; values = entries.map { $0.2 }
+        var slots = [UInt8](repeating: 0, count: 64)
+        for (i, k) in keys.enumerated() {
+            var at = Self.slot(k)
+            while slots[at] != 0 { at = (at + 1) & 63 }
+            slots[at] = UInt8(i + 1)
+        }
+        self.slots = slots
     }
 
     @inline(__always) private static func key(_ b: Bytes) -> UInt64 {
         b.count == 0 ? 0 : UInt64(b.count) << 16 | UInt64(b[0]) << 8 | UInt64(b[b.count - 1])
     }
 
+    @inline(__always) private static func slot(_ k: UInt64) -> Int {
+        Int(truncatingIfNeeded: (k &* 0x9e37_79b9_7f4a_7c15) >> 58)
+    }
+
     func lookup(_ b: Bytes) -> (String, Value)? {
         let k = Self.key(b)
-        // Read in place (indexing the arrays; iterating entries by value retained and released each one).
-        for i in 0..<keys.count where keys[i] == k {
-            let n = bytes[i].count
-            if bytes[i].withUnsafeBufferPointer({ n == 0 || b.hasPrefix($0.baseAddress!, count: n, at: 0) }) {
-                return (names[i], values[i])
+        var at = Self.slot(k)
+        while true {
+            let e = Int(slots[at])
+            guard e != 0 else { return nil }
+            // (The bytes of all entries in one array: an entry's own array was retained and released to be read.)
+            if keys[e - 1] == k, b.count == 0 || flat.withUnsafeBufferPointer({
+                b.hasPrefix($0.baseAddress! + starts[e - 1], count: b.count, at: 0)
+            }) {
+                return (names[e - 1], values[e - 1])
             }
+            at = (at + 1) & 63
         }
-        return nil
     }
 }
 
@@ -151,7 +173,9 @@ extension GoLogLineParser {
                 fr.increment = UInt32(truncatingIfNeeded: v); i = end
             }
         case 6:
-            if s.hasPrefix(F.ping, at: i), let (d, end) = goUnquote(s, at: i + F.ping.count) { fr.pingData = d; i = end }
+            if s.hasPrefix(F.ping, at: i), let (d, end) = goUnquote(s, at: i + F.ping.count) {
+                fr.pingData = d; i = end
+            }
         case 7:
             if s.hasPrefix(F.lastStream, at: i), let (v, end) = s.decimal(at: i + F.lastStream.count) {
                 fr.lastStreamID = UInt32(truncatingIfNeeded: v); i = end
