@@ -19,14 +19,30 @@ extension UnsafeBufferPointer where Element == UInt8 {
     }
     @inline(__always) func from(_ lo: Int) -> Bytes { sub(lo, count) }
 
-    @inline(__always) func hasPrefix(_ p: [UInt8], at i: Int = 0) -> Bool {
-        guard i >= 0, count - i >= p.count else { return false }
-        var k = 0
-        while k < p.count {
-            if self[i + k] != p[k] { return false }
-            k += 1
+    /// Whether the `n` bytes at `p` stand at `i`. Compared a word at a time (the last word overlapping the one
+    /// before): with a literal's length known where this is inlined, a few loads and compares.
+    @inline(__always) func hasPrefix(_ p: UnsafePointer<UInt8>, count n: Int, at i: Int) -> Bool {
+        guard i >= 0, count - i >= n else { return false }
+        guard n > 0, let base = baseAddress else { return true }
+        let a = UnsafeRawPointer(base + i), b = UnsafeRawPointer(p)
+        @inline(__always) func same<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> Bool {
+            a.loadUnaligned(fromByteOffset: at, as: T.self) == b.loadUnaligned(fromByteOffset: at, as: T.self)
         }
-        return true
+        if n >= 8 {
+            var k = 0
+            while k + 8 < n {
+                if !same(k, UInt64.self) { return false }
+                k += 8
+            }
+            return same(n - 8, UInt64.self)
+        }
+        if n >= 4 { return same(0, UInt32.self) && same(n - 4, UInt32.self) }
+        if n >= 2 { return same(0, UInt16.self) && same(n - 2, UInt16.self) }
+        return a.load(as: UInt8.self) == b.load(as: UInt8.self)
+    }
+
+    @inline(__always) func hasPrefix(_ p: StaticString, at i: Int = 0) -> Bool {
+        hasPrefix(p.utf8Start, count: p.utf8CodeUnitCount, at: i)
     }
 
     @inline(__always) func firstIndex(of b: UInt8, from i: Int = 0) -> Int? {
@@ -39,21 +55,22 @@ extension UnsafeBufferPointer where Element == UInt8 {
     }
 
     /// First occurrence of `p` at or after `i` (memchr to each candidate first byte).
-    func find(_ p: [UInt8], from i: Int = 0) -> Int? {
+    func find(_ p: StaticString, from i: Int = 0) -> Int? {
+        let n = p.utf8CodeUnitCount, s = p.utf8Start
         let start = Swift.max(0, i)
-        guard let f = p.first, p.count <= count - start, let base = baseAddress else { return nil }
-        let last = count - p.count
+        guard n > 0, n <= count - start, let base = baseAddress else { return nil }
+        let last = count - n
         var k = start
         while k <= last {
-            guard let r = memchr(base + k, Int32(f), last - k + 1) else { return nil }
+            guard let r = memchr(base + k, Int32(s[0]), last - k + 1) else { return nil }
             k = UnsafeRawPointer(r) - UnsafeRawPointer(base)
-            if hasPrefix(p, at: k) { return k }
+            if hasPrefix(s, count: n, at: k) { return k }
             k += 1
         }
         return nil
     }
 
-    func contains(_ p: [UInt8]) -> Bool { find(p) != nil }
+    func contains(_ p: StaticString) -> Bool { find(p) != nil }
 
     /// Index just past the token starting at `i` (ends at a space or `stop`).
     @inline(__always) func tokenEnd(from i: Int, stop: UInt8 = sp) -> Int {
@@ -95,11 +112,34 @@ extension UnsafeBufferPointer where Element == UInt8 {
     }
 }
 
+extension StaticString {
+    /// Length in bytes.
+    @inline(__always) var count: Int { utf8CodeUnitCount }
+}
+
 /// Byte literals used by the recognisers.
 enum Lit {
-    static func b(_ s: String) -> [UInt8] { Array(s.utf8) }
-    static let zeroX = b("0x")
-    static let arrow = b("->")
+    static let zeroX: StaticString = "0x"
+    static let arrow: StaticString = "->"
+    static let colonSpace: StaticString = ": "
+}
+
+/// Index of the first '"' or '\\' at or after `i` in `p` (`p.count` when none), eight bytes at a time.
+@inline(__always) func quoteOrBackslash(_ p: Bytes, from i: Int) -> Int {
+    guard let base = p.baseAddress else { return p.count }
+    let raw = UnsafeRawPointer(base)
+    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    var k = i
+    while k + 8 <= p.count {
+        let w = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+        let q = w ^ (ones &* UInt64(quote)), s = w ^ (ones &* 0x5c)
+        // A zero byte in q or s; the lowest flagged byte is the first match (borrows only flag later ones).
+        let hit = (((q &- ones) & ~q) | ((s &- ones) & ~s)) & highs
+        if hit != 0 { return k + hit.trailingZeroBitCount >> 3 }
+        k += 8
+    }
+    while k < p.count, p[k] != quote, p[k] != 0x5c { k += 1 }
+    return k
 }
 
 /// Go's `%q` of a string or byte slice, undone. `at` is the index of the opening quote; returns the bytes
@@ -110,8 +150,7 @@ func goUnquote(_ p: Bytes, at start: Int) -> ([UInt8], Int)? {
     var i = start + 1
     while i < p.count {
         // A run of plain bytes is copied at once.
-        var k = i
-        while k < p.count, p[k] != quote, p[k] != 0x5c { k += 1 }
+        let k = quoteOrBackslash(p, from: i)
         if k > i {
             if out.isEmpty { out.reserveCapacity(Swift.min(p.count - start, 2 * (k - i) + 16)) }
             out.append(contentsOf: p.sub(i, k))
@@ -160,6 +199,7 @@ func lenientString(_ b: [UInt8]) -> String {
 }
 
 func lenientString(_ b: Bytes) -> String {
+    // (Not `String(validating:)` first: it is generic, not specialised here, and costs ~1000 instructions.)
     if isPlainASCII(b) { return String(decoding: b, as: UTF8.self) }
     if let s = String(validating: b, as: UTF8.self) { return s }
     return String(String.UnicodeScalarView(b.map { Unicode.Scalar($0) }))
@@ -169,13 +209,8 @@ func lenientString(_ b: Bytes) -> String {
 /// its closing quote. Without a backslash before the closing quote the text is taken from the line as it is.
 func goQuotedString(_ p: Bytes, at start: Int) -> (String, Int)? {
     guard start < p.count, p[start] == quote else { return nil }
-    var k = start + 1
-    while k < p.count {
-        let c = p[k]
-        if c == quote { return (lenientString(p.sub(start + 1, k)), k + 1) }
-        if c == 0x5c { break }
-        k += 1
-    }
+    let k = quoteOrBackslash(p, from: start + 1)
+    if k < p.count, p[k] == quote { return (lenientString(p.sub(start + 1, k)), k + 1) }
     guard let (b, end) = goUnquote(p, at: start) else { return nil }
     return (lenientString(b), end)
 }

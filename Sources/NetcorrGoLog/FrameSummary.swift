@@ -27,16 +27,52 @@ enum H2Names {
                                       "PRIORITY": 0x20])
 }
 
-/// Names and their numbers, found by their bytes.
+/// Names and their numbers, found by their bytes: a small open-addressing table keyed by length, first and last
+/// byte (one or two probes), the bytes compared only on a key match.
 struct NameTable<Value: Sendable>: Sendable {
-    let entries: [([UInt8], String, Value)]
-    init(_ d: [String: Value]) { entries = d.map { (Array($0.key.utf8), $0.key, $0.value) } }
+    /// Per entry: key (length, first and last byte), start of its bytes in `flat`, name and number.
+    private let keys: [UInt64], starts: [Int], flat: [UInt8], names: [String], values: [Value]
+    /// Entry index + 1 by slot (0: empty); 64 slots.
+    private let slots: [UInt8]
+
+    init(_ d: [String: Value]) {
+        let entries = d.map { (Array($0.key.utf8), $0.key, $0.value) }
+        precondition(entries.count < 32)
+        keys = entries.map { $0.0.withUnsafeBufferPointer { Self.key($0) } }
+        var starts: [Int] = [], flat: [UInt8] = []
+        for e in entries { starts.append(flat.count); flat += e.0 }
+        self.starts = starts; self.flat = flat
+        names = entries.map { $0.1 }; values = entries.map { $0.2 }
+        var slots = [UInt8](repeating: 0, count: 64)
+        for (i, k) in keys.enumerated() {
+            var at = Self.slot(k)
+            while slots[at] != 0 { at = (at + 1) & 63 }
+            slots[at] = UInt8(i + 1)
+        }
+        self.slots = slots
+    }
+
+    @inline(__always) private static func key(_ b: Bytes) -> UInt64 {
+        b.count == 0 ? 0 : UInt64(b.count) << 16 | UInt64(b[0]) << 8 | UInt64(b[b.count - 1])
+    }
+
+    @inline(__always) private static func slot(_ k: UInt64) -> Int {
+        Int(truncatingIfNeeded: (k &* 0x9e37_79b9_7f4a_7c15) >> 58)
+    }
 
     func lookup(_ b: Bytes) -> (String, Value)? {
-        // Read in place: iterating the entries by value retains and releases each one's array and name.
-        entries.withUnsafeBufferPointer { es in
-            for i in es.indices where es[i].0.count == b.count && b.hasPrefix(es[i].0) { return (es[i].1, es[i].2) }
-            return nil
+        let k = Self.key(b)
+        var at = Self.slot(k)
+        while true {
+            let e = Int(slots[at])
+            guard e != 0 else { return nil }
+            // (The bytes of all entries in one array: an entry's own array was retained and released to be read.)
+            if keys[e - 1] == k, b.count == 0 || flat.withUnsafeBufferPointer({
+                b.hasPrefix($0.baseAddress! + starts[e - 1], count: b.count, at: 0)
+            }) {
+                return (names[e - 1], values[e - 1])
+            }
+            at = (at + 1) & 63
         }
     }
 }
@@ -55,7 +91,8 @@ extension GoLogLineParser {
     }
 
     /// Parses a frame summary into `f` (nil before; left nil when the text is not one) and returns the index
-    /// after it (0 when not one). Filled in place: a frame built here and returned was copied and destroyed.
+    /// after it (0 when not one). Filled in place: a frame built here and returned was copied and destroyed (and
+    /// so was a local moved into `f`), and each `f!.field` access checked the optional.
     @discardableResult
     func parseFrameSummary(_ s: Bytes, into f: inout H2FrameSummary?) -> Int {
         let typeEnd = s.tokenEnd(from: 0, stop: comma)
@@ -70,7 +107,15 @@ extension GoLogLineParser {
             guard type != nil || typeName.hasPrefix("UNKNOWN") else { return 0 }
         }
         f = H2FrameSummary(typeName: typeName, type: type)
-        var i = typeEnd
+        let end = fill(&f!, s, from: typeEnd)
+        if end == 0 { f = nil }
+        return end
+    }
+
+    /// The rest of a frame summary after its type name (at `i`), read into `fr`: the index after it, or 0 when
+    /// there is no "len=".
+    private func fill(_ fr: inout H2FrameSummary, _ s: Bytes, from i0: Int) -> Int {
+        var i = i0
         if s.hasPrefix(F.flags, at: i) {
             i += F.flags.count
             let end = s.tokenEnd(from: i)
@@ -78,23 +123,23 @@ extension GoLogLineParser {
             while p0 < end {
                 let p1 = s.sub(p0, end).firstIndex(of: 0x7c).map { p0 + $0 } ?? end
                 let part = s.sub(p0, p1)
-                if let (_, v) = H2Names.flagTable.lookup(part) { f!.flags |= v }
-                else if part.hasPrefix(Lit.zeroX), let v = UInt8(part.from(2).string, radix: 16) { f!.flags |= v }
+                if let (_, v) = H2Names.flagTable.lookup(part) { fr.flags |= v }
+                else if part.hasPrefix(Lit.zeroX), let v = UInt8(part.from(2).string, radix: 16) { fr.flags |= v }
                 p0 = p1 + 1
             }
             i = end
         }
         if s.hasPrefix(F.stream, at: i), let (v, end) = s.decimal(at: i + F.stream.count) {
-            f!.streamID = UInt32(truncatingIfNeeded: v); i = end
+            fr.streamID = UInt32(truncatingIfNeeded: v); i = end
         }
-        guard s.hasPrefix(F.len, at: i), let (len, lenEnd) = s.decimal(at: i + F.len.count) else { f = nil; return 0 }
-        f!.length = Int(truncatingIfNeeded: len)
+        guard s.hasPrefix(F.len, at: i), let (len, lenEnd) = s.decimal(at: i + F.len.count) else { return 0 }
+        fr.length = Int(truncatingIfNeeded: len)
         i = lenEnd
-        switch type {
+        switch fr.type {
         case 4:
             if s.hasPrefix(F.settingsColon, at: i) || s.hasPrefix(F.settingsEq, at: i) {
                 i += F.settingsColon.count
-                f!.settings.reserveCapacity(8)
+                fr.settings.reserveCapacity(8)
                 while i < s.count {
                     while i < s.count, s[i] == sp { i += 1 }
                     guard let eq = s.firstIndex(of: 0x3d, from: i), eq - i <= 40,
@@ -106,7 +151,7 @@ extension GoLogLineParser {
                         name = s.sub(i, eq).string
                         id = name.hasPrefix("UNKNOWN_SETTING_") ? UInt16(name.dropFirst(16)) : nil
                     }
-                    f!.settings.append(H2Setting(name: name, id: id, value: UInt32(truncatingIfNeeded: v)))
+                    fr.settings.append(H2Setting(name: name, id: id, value: UInt32(truncatingIfNeeded: v)))
                     i = end
                     guard i < s.count, s[i] == comma else { break }
                     i += 1
@@ -114,42 +159,44 @@ extension GoLogLineParser {
             }
         case 0:
             if s.hasPrefix(F.data, at: i), let (d, end) = goUnquote(s, at: i + F.data.count) {
-                f!.data = d
+                fr.data = d
                 i = end
                 if s.hasPrefix(F.openParen, at: i), let (n, e2) = s.decimal(at: i + F.openParen.count),
                    s.hasPrefix(F.bytesOmitted, at: e2) {
-                    f!.dataOmitted = Int(truncatingIfNeeded: n)
+                    fr.dataOmitted = Int(truncatingIfNeeded: n)
                     i = e2 + F.bytesOmitted.count
                 }
             }
         case 8:
             if s.hasPrefix(F.conn, at: i) { i += F.conn.count }
             if s.hasPrefix(F.incr, at: i), let (v, end) = s.decimal(at: i + F.incr.count) {
-                f!.increment = UInt32(truncatingIfNeeded: v); i = end
+                fr.increment = UInt32(truncatingIfNeeded: v); i = end
             }
         case 6:
-            if s.hasPrefix(F.ping, at: i), let (d, end) = goUnquote(s, at: i + F.ping.count) { f!.pingData = d; i = end }
+            if s.hasPrefix(F.ping, at: i), let (d, end) = goUnquote(s, at: i + F.ping.count) {
+                fr.pingData = d; i = end
+            }
         case 7:
             if s.hasPrefix(F.lastStream, at: i), let (v, end) = s.decimal(at: i + F.lastStream.count) {
-                f!.lastStreamID = UInt32(truncatingIfNeeded: v); i = end
+                fr.lastStreamID = UInt32(truncatingIfNeeded: v); i = end
             }
             if s.hasPrefix(F.errCode, at: i) {
                 i += F.errCode.count
                 let rest = s.from(i)
                 let (name, code) = errorCode(rest)
-                f!.errorCodeName = name; f!.errorCode = code
+                fr.errorCodeName = name; fr.errorCode = code
                 if let dk = rest.find(F.debug) {
                     if let (d, end) = goUnquote(rest, at: dk + F.debug.count) {
-                        f!.debugData = lenientString(d); i += end
+                        fr.debugData = lenientString(d); i += end
                     }
-                } else { i += (f!.errorCodeName?.utf8.count ?? 0) }
+                } else { i += (name?.utf8.count ?? 0) }
             }
         case 3:
             if s.hasPrefix(F.errCode, at: i) {
                 i += F.errCode.count
                 let (name, code) = errorCode(s.from(i))
-                f!.errorCodeName = name; f!.errorCode = code
-                i += f!.errorCodeName?.utf8.count ?? 0
+                fr.errorCodeName = name; fr.errorCode = code
+                i += name?.utf8.count ?? 0
             }
         default: break
         }
@@ -158,10 +205,12 @@ extension GoLogLineParser {
 }
 
 enum F {
-    static let flags = L.b(" flags="), stream = L.b(" stream="), len = L.b(" len=")
-    static let settingsColon = L.b(", settings:"), settingsEq = L.b(", settings=")
-    static let data = L.b(" data="), openParen = L.b(" ("), bytesOmitted = L.b(" bytes omitted)")
-    static let conn = L.b(" (conn)"), incr = L.b(" incr="), ping = L.b(" ping=")
-    static let lastStream = L.b(" LastStreamID="), errCode = L.b(" ErrCode="), debug = L.b(" Debug=")
-    static let unknownErrorCode = L.b("unknown error code ")
+    static let flags: StaticString = " flags=", stream: StaticString = " stream=", len: StaticString = " len="
+    static let settingsColon: StaticString = ", settings:", settingsEq: StaticString = ", settings="
+    static let data: StaticString = " data=", openParen: StaticString = " ("
+    static let bytesOmitted: StaticString = " bytes omitted)"
+    static let conn: StaticString = " (conn)", incr: StaticString = " incr=", ping: StaticString = " ping="
+    static let lastStream: StaticString = " LastStreamID=", errCode: StaticString = " ErrCode="
+    static let debug: StaticString = " Debug="
+    static let unknownErrorCode: StaticString = "unknown error code "
 }

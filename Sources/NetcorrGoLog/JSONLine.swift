@@ -50,7 +50,7 @@ extension GoLogLineParser {
             }
         }
         if var m = msg, let e = err {
-            m.append(contentsOf: [colon, sp]); m.append(contentsOf: e)
+            m.append(colon); m.append(sp); m.append(contentsOf: e)
             msg = m
         } else if msg == nil, let e = err {
             msg = e

@@ -78,17 +78,16 @@ struct LineHandler {
         }
     }
 
-    /// Recognises the message and times the event (or holds it). The event is built where it is handed out
-    /// from, at the end of `out`, and filled in there: a `LogEvent` is large, and each copy of one retains and
-    /// releases every String in it.
+    /// Recognises the message and times the event (or holds it). The event is built and filled in a local and
+    /// moved into `out` (or `held`) once, or dropped there; it is counted from the local's fields (reading an
+    /// element of `out` copied the whole event, retaining and releasing every String in it).
     private mutating func add(_ m: Bytes, _ pre: GoLogPrefix) {
-        out.append(LogEvent(file: path, line: lineNumber, kind: .unknown, message: ""))
-        let i = out.count - 1
-        parser.recognise(m, into: &out[i], unknownMessage: emitUnknown)
-        out[i].ts = pre.ts
-        out[i].tsSource = pre.source
-        out[i].stream = pre.stream
-        let isUnknown = isUnknownKind(out[i].kind)
+        var ev = LogEvent(file: path, line: lineNumber, kind: .unknown, message: "")
+        parser.recognise(m, into: &ev, unknownMessage: emitUnknown)
+        ev.ts = pre.ts
+        ev.tsSource = pre.source
+        if let s = pre.stream { ev.stream = s }   // (a fresh event's stream is nil already)
+        let isUnknown = isUnknownKind(ev.kind)
         if isUnknown { counts.unknownLines += 1 }
         let keep = !isUnknown || emitUnknown
         if let ts = pre.ts {
@@ -96,41 +95,44 @@ struct LineHandler {
             if !held.isEmpty {
                 for k in held.indices {
                     held[k].ts = ts; held[k].tsSource = .interpolated
-                    count(held, k)
+                    count(held[k].tsSource, held[k].kind, held[k].errorKind)
                 }
-                out.insert(contentsOf: held, at: i)
+                out.append(contentsOf: held)
                 held.removeAll()
             }
-            if keep { count(out, out.count - 1) } else { out.removeLast() }
+            if keep {
+                count(ev.tsSource, ev.kind, ev.errorKind)
+                out.append(consume ev)
+            }
         } else if keep {
             if let lastTs {
-                out[i].ts = lastTs; out[i].tsSource = .interpolated
-                count(out, i)
+                ev.ts = lastTs; ev.tsSource = .interpolated
+                count(ev.tsSource, ev.kind, ev.errorKind)
+                out.append(consume ev)
             } else if held.count < parser.options.maxHeldLines {
-                held.append(out.removeLast())
+                held.append(consume ev)
             } else {
-                count(out, i)
+                count(ev.tsSource, ev.kind, ev.errorKind)
+                out.append(consume ev)
             }
-        } else {
-            out.removeLast()
         }
     }
 
     mutating func emit(_ e: LogEvent) {
+        count(e.tsSource, e.kind, e.errorKind)
         out.append(e)
-        count(out, out.count - 1)
     }
 
-    /// Counts `events[i]` as handed out (field by field: taking the element would copy it).
-    private mutating func count(_ events: borrowing [LogEvent], _ i: Int) {
+    /// Counts an event as handed out.
+    private mutating func count(_ source: LogTimestampSource, _ kind: LogEventKind, _ errorKind: GoErrorKind?) {
         counts.events += 1
-        switch events[i].tsSource {
+        switch source {
         case .prefix, .run: counts.timestamped += 1
         case .interpolated: counts.interpolated += 1
         case .none: counts.untimed += 1
         }
-        kindTally.add(events[i].kind)
-        if let k = events[i].errorKind { errorTally.add(k) }
+        kindTally.add(kind)
+        if let k = errorKind { errorTally.add(k) }
     }
 }
 
@@ -145,7 +147,11 @@ struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
 
     mutating func add(_ k: Key) {
         let b = Self.bits(k)
-        for i in bits.indices where bits[i] == b { counts[i] += 1; return }
+        let hit = bits.withUnsafeBufferPointer { bs -> Int in
+            for i in bs.indices where bs[i] == b { return i }
+            return -1
+        }
+        if hit >= 0 { counts[hit] += 1; return }
         for i in keys.indices where keys[i] == k { counts[i] += 1; return }
         keys.append(k); bits.append(b); counts.append(1)
     }

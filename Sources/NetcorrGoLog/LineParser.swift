@@ -123,16 +123,16 @@ public struct GoLogLineParser: Sendable {
             guard let (ptr, after) = r.hexPointer(at: L.framer.count) else { return }
             ev.connID = ptr
             let rest = r.from(after)
+            // (Whether a frame was read is told by the end index: comparing the optional frame with nil copies it.)
             if rest.hasPrefix(L.wrote) {
-                ev.kind = .h2Frame; ev.direction = .wrote
-                parseFrameSummary(rest.from(L.wrote.count), into: &ev.frame)
+                ev.direction = .wrote
+                ev.kind = parseFrameSummary(rest.from(L.wrote.count), into: &ev.frame) > 0 ? .h2Frame : .h2FrameError
             } else if rest.hasPrefix(L.read) {
-                ev.kind = .h2Frame; ev.direction = .read
-                parseFrameSummary(rest.from(L.read.count), into: &ev.frame)
+                ev.direction = .read
+                ev.kind = parseFrameSummary(rest.from(L.read.count), into: &ev.frame) > 0 ? .h2Frame : .h2FrameError
             } else {
                 ev.kind = .h2FrameError; ev.direction = .wrote
             }
-            if ev.kind == .h2Frame && ev.frame == nil { ev.kind = .h2FrameError }
             return
         }
         if r.hasPrefix(L.transport) {
@@ -140,8 +140,7 @@ public struct GoLogLineParser: Sendable {
             let t = r.from(L.transport.count)
             if t.hasPrefix(L.received) {
                 ev.direction = .read
-                parseFrameSummary(t.from(L.received.count), into: &ev.frame)
-                if ev.frame != nil { ev.kind = .h2Frame }
+                if parseFrameSummary(t.from(L.received.count), into: &ev.frame) > 0 { ev.kind = .h2Frame }
             } else if t.hasPrefix(L.encodingHeader) {
                 ev.kind = .h2HeaderEncode
                 header(t.from(L.encodingHeader.count), &ev)
@@ -157,7 +156,7 @@ public struct GoLogLineParser: Sendable {
                 if let (ptr, after) = t.hexPointer(at: L.readFrameError.count) {
                     ev.connID = ptr
                     var rest = t.from(after)
-                    if rest.hasPrefix([colon, sp]) { rest = rest.from(2) }
+                    if rest.hasPrefix(Lit.colonSpace) { rest = rest.from(2) }
                     // "(*net.OpError) read tcp L->R: use of closed network connection"
                     if rest.count > 0, rest[0] == 0x28, let close = rest.firstIndex(of: 0x29) {
                         rest = rest.from(close + 2)
@@ -167,7 +166,7 @@ public struct GoLogLineParser: Sendable {
             } else if t.hasPrefix(L.failedToGet) {
                 ev.kind = .h2ConnGetFailed
                 let a = t.from(L.failedToGet.count)
-                if let sep = a.find([colon, sp]) {
+                if let sep = a.find(Lit.colonSpace) {
                     let auth = a.sub(0, sep)
                     ev.authority = auth.string
                     if let e = endpoint(auth) { ev.remote = e } else if let c = auth.firstIndex(of: colon) {
@@ -193,9 +192,9 @@ public struct GoLogLineParser: Sendable {
                     let rest = t.from(after)
                     if let k = rest.find(L.processingFrame) {
                         let end = parseFrameSummary(rest.from(k + L.processingFrame.count), into: &ev.frame)
-                        if ev.frame != nil, end > 0 {
+                        if end > 0 {
                             let tail = rest.from(k + L.processingFrame.count + end)
-                            if tail.hasPrefix([colon, sp]) { errors(tail.from(2), &ev, whole: true) }
+                            if tail.hasPrefix(Lit.colonSpace) { errors(tail.from(2), &ev, whole: true) }
                         }
                     }
                 }
@@ -212,8 +211,7 @@ public struct GoLogLineParser: Sendable {
             let s = r.from(L.server.count)
             if s.hasPrefix(L.readFrame) {
                 ev.direction = .read
-                parseFrameSummary(s.from(L.readFrame.count), into: &ev.frame)
-                ev.kind = ev.frame != nil ? .h2Frame : .h2ServerOther
+                ev.kind = parseFrameSummary(s.from(L.readFrame.count), into: &ev.frame) > 0 ? .h2Frame : .h2ServerOther
             } else if s.hasPrefix(L.serverEncodingHeader) {
                 ev.kind = .h2HeaderEncode
                 header(s.from(L.serverEncodingHeader.count), &ev)
@@ -264,7 +262,7 @@ public struct GoLogLineParser: Sendable {
 
     /// "PEER: ERR" (server lines naming the client).
     private func peerThenError(_ a: Bytes, _ ev: inout LogEvent) {
-        guard let sep = a.find([colon, sp]) else { ev.remote = endpoint(a); return }
+        guard let sep = a.find(Lit.colonSpace) else { ev.remote = endpoint(a); return }
         ev.remote = endpoint(a.sub(0, sep))
         errors(a.from(sep + 2), &ev, whole: true)
     }
@@ -287,57 +285,59 @@ public struct GoLogLineParser: Sendable {
 @inline(__always) func isUnknownKind(_ k: LogEventKind) -> Bool { k.rawValue.utf8.count == 7 && k == .unknown }
 
 /// Byte literals of the recognisers, from Go's sources (x/net/http2 transport.go, server.go, frame.go;
-/// net/http h2_bundle.go; net/conf.go).
+/// net/http h2_bundle.go; net/conf.go). StaticStrings: read in place (a `[UInt8]` global was initialised
+/// lazily, checked and retained at each use).
 enum L {
-    static func b(_ s: String) -> [UInt8] { Array(s.utf8) }
-    static let http2 = b("http2: ")
-    static let goPackageNet = b("go package net: ")
-    static let confVal = b("confVal.")
-    static let framer = b("Framer ")
-    static let wrote = b(": wrote ")
-    static let read = b(": read ")
-    static let transport = b("Transport ")
-    static let received = b("received ")
-    static let encodingHeader = b("encoding header ")
-    static let serverEncodingHeader = b(" encoding header ")
-    static let creatingClientConn = b("creating client conn ")
-    static let to = b(" to ")
-    static let readFrameError = b("readFrame error on conn ")
-    static let failedToGet = b("failed to get client conn for ")
-    static let closingIdle = b("closing idle conn ")
-    static let sendingHealth = b("sending health check")
-    static let healthSuccess = b("health check success")
-    static let healthFailure = b("health check failure: ")
-    static let conn = b("conn ")
-    static let processingFrame = b("received error from processing frame ")
-    static let decodedHpack = b("decoded hpack field ")
-    static let headerField = b("header field ")
-    static let server = b("server")
-    static let readFrame = b(" read frame ")
-    static let connectionFrom = b(" connection from ")
-    static let on = b(" on ")
-    static let clientSaidHello = b(": client ")
-    static let prefaceError = b(": error reading preface from client ")
-    static let connectionErrorFrom = b(" connection error from ")
-    static let closingErrorReading = b(" closing client connection; error reading frame from client ")
-    static let closingClient = b(" closing client connection: ")
-    static let rejecting = b(" rejecting conn: ")
-    static let processingSetting = b(" processing setting ")
-    static let ignoringUnknownSetting = b(" ignoring unknown setting ")
-    static let receivedGoAway = b("received GOAWAY ")
-    static let tooManyControl = b("too many control frames")
-    static let roundTripRetry = b("RoundTrip retrying after failure: ")
-    static let roundTripFailure = b("RoundTrip failure: ")
-    static let transportGotGoAway = b("transport got GOAWAY with error code = ")
-    static let unhandledSetting = b("Unhandled Setting: ")
-    static let protocolError = b("protocol error: received ")
-    static let transportUnhandled = b("Transport: unhandled response frame type ")
-    static let connIdle = b("connection is idle")
-    static let goawayTimer = b("GOAWAY close timer fired; closing conn from ")
-    static let connFrom = b("closing conn from ")
-    static let netCgo = b("netCgo = "), netGo = b("netGo = "), lookupOrder = b("LookupOrder"), closeEq = b(") = ")
-    static let goResolver = ["cgo resolver not supported", "ignoring GODEBUG=netdns=cgo", "Go's resolver",
-                             "the Go resolver", "Go's DNS resolver", "the Go DNS resolver"].map(b)
-    static let cgoResolver = ["cgo DNS resolver", "the cgo resolver"].map(b)
-    static let dynamicSelection = b("dynamic selection")
+    static let http2: StaticString = "http2: "
+    static let goPackageNet: StaticString = "go package net: "
+    static let confVal: StaticString = "confVal."
+    static let framer: StaticString = "Framer "
+    static let wrote: StaticString = ": wrote "
+    static let read: StaticString = ": read "
+    static let transport: StaticString = "Transport "
+    static let received: StaticString = "received "
+    static let encodingHeader: StaticString = "encoding header "
+    static let serverEncodingHeader: StaticString = " encoding header "
+    static let creatingClientConn: StaticString = "creating client conn "
+    static let to: StaticString = " to "
+    static let readFrameError: StaticString = "readFrame error on conn "
+    static let failedToGet: StaticString = "failed to get client conn for "
+    static let closingIdle: StaticString = "closing idle conn "
+    static let sendingHealth: StaticString = "sending health check"
+    static let healthSuccess: StaticString = "health check success"
+    static let healthFailure: StaticString = "health check failure: "
+    static let conn: StaticString = "conn "
+    static let processingFrame: StaticString = "received error from processing frame "
+    static let decodedHpack: StaticString = "decoded hpack field "
+    static let headerField: StaticString = "header field "
+    static let server: StaticString = "server"
+    static let readFrame: StaticString = " read frame "
+    static let connectionFrom: StaticString = " connection from "
+    static let on: StaticString = " on "
+    static let clientSaidHello: StaticString = ": client "
+    static let prefaceError: StaticString = ": error reading preface from client "
+    static let connectionErrorFrom: StaticString = " connection error from "
+    static let closingErrorReading: StaticString = " closing client connection; error reading frame from client "
+    static let closingClient: StaticString = " closing client connection: "
+    static let rejecting: StaticString = " rejecting conn: "
+    static let processingSetting: StaticString = " processing setting "
+    static let ignoringUnknownSetting: StaticString = " ignoring unknown setting "
+    static let receivedGoAway: StaticString = "received GOAWAY "
+    static let tooManyControl: StaticString = "too many control frames"
+    static let roundTripRetry: StaticString = "RoundTrip retrying after failure: "
+    static let roundTripFailure: StaticString = "RoundTrip failure: "
+    static let transportGotGoAway: StaticString = "transport got GOAWAY with error code = "
+    static let unhandledSetting: StaticString = "Unhandled Setting: "
+    static let protocolError: StaticString = "protocol error: received "
+    static let transportUnhandled: StaticString = "Transport: unhandled response frame type "
+    static let connIdle: StaticString = "connection is idle"
+    static let goawayTimer: StaticString = "GOAWAY close timer fired; closing conn from "
+    static let connFrom: StaticString = "closing conn from "
+    static let netCgo: StaticString = "netCgo = ", netGo: StaticString = "netGo = "
+    static let lookupOrder: StaticString = "LookupOrder", closeEq: StaticString = ") = "
+    static let goResolver: [StaticString] = ["cgo resolver not supported", "ignoring GODEBUG=netdns=cgo",
+                                             "Go's resolver", "the Go resolver", "Go's DNS resolver",
+                                             "the Go DNS resolver"]
+    static let cgoResolver: [StaticString] = ["cgo DNS resolver", "the cgo resolver"]
+    static let dynamicSelection: StaticString = "dynamic selection"
 }

@@ -69,6 +69,14 @@ struct Civil {
 @inline(__always) func civilFraction(_ p: Bytes, _ k0: Int) -> (Int64, Int)? {
     var k = k0
     var nanos: Int64 = 0
+    // One to seven digits followed by a non-digit, all in the eight bytes after the separator: read at once.
+    if k + 9 <= p.count, p[k] == 0x2e || p[k] == comma, let base = p.baseAddress {
+        let w = UnsafeRawPointer(base + k + 1).loadUnaligned(as: UInt64.self)
+        let digits = eightDigits(w)
+        if digits.count > 0 && digits.count < 8 {
+            return (Int64(digits.value) &* pow10[9 - digits.count], k + 1 + digits.count)
+        }
+    }
     if k < p.count && (p[k] == 0x2e || p[k] == comma) {
         var n = 0
         k &+= 1
@@ -80,6 +88,26 @@ struct Civil {
         while n < 9 { nanos &*= 10; n &+= 1 }
     }
     return (nanos, k)
+}
+
+/// 10^0 … 10^9.
+private let pow10: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000]
+
+/// The decimal digits at the start of the eight bytes of `w` (in memory order): how many, and their value.
+@inline(__always) func eightDigits(_ w: UInt64) -> (count: Int, value: UInt64) {
+    let lo: UInt64 = 0x0f0f_0f0f_0f0f_0f0f, threes: UInt64 = 0x3030_3030_3030_3030
+    // A digit byte is 0x30…0x39: high nibble 3, and still 3 after adding 6. Zero bytes in `t` are digits; a
+    // carry out of a non-digit byte can only disturb the bytes after the first non-digit.
+    let t = ((w & ~lo) ^ threes) | (((w &+ 0x0606_0606_0606_0606) & ~lo) ^ threes)
+    let n = t == 0 ? 8 : t.trailingZeroBitCount >> 3
+    guard n > 0 else { return (0, 0) }
+    // The n digits' values, moved to the top bytes (the bytes before them read as leading zeros), then
+    // combined pairwise (Lemire's eight-digit parse).
+    var v = (w & lo) << UInt64(8 * (8 - n))
+    v = (v &* 10) &+ (v >> 8)
+    v = (((v & 0x0000_00ff_0000_00ff) &* (100 &+ (1_000_000 << 32)))
+         &+ (((v >> 16) & 0x0000_00ff_0000_00ff) &* (1 &+ (10_000 << 32)))) >> 32
+    return (n, v)
 }
 
 /// `parseCivil` for one kind of stamp (fixed separators) on successive lines, which mostly repeat the last
@@ -122,7 +150,7 @@ func parseRFC3339(_ p: Bytes, _ i: Int) -> (Timestamp, Int)? {
 }
 
 extension GoLogLineParser {
-    static let stdoutLit = Lit.b("stdout "), stderrLit = Lit.b("stderr ")
+    static let stdoutLit: StaticString = "stdout ", stderrLit: StaticString = "stderr "
 
     /// Strips every timestamp prefix of a line (CRI, journald, RFC 3339, Go's log package, JSON) and returns
     /// the outermost time.
@@ -143,9 +171,11 @@ extension GoLogLineParser {
                 }
                 return GoLogPrefix(ts: ts0, source: source, stream: stream, partial: partial, cri: cri, messageStart: 0)
             }
-            guard c0 &- 0x30 <= 9 else { break }
+            guard c0 &- 0x30 <= 9, i + 4 < p.count else { break }
+            // The date's separator tells the stamps apart ('-': RFC 3339, '/': Go's log package).
+            let dateSep = p[i + 4]
             // RFC 3339 family: CRI, journald, kubectl/docker.
-            if let (ts, end) = parseRFC3339(p, i), end < p.count, p[end] == sp {
+            if dateSep == 0x2d, let (ts, end) = parseRFC3339(p, i), end < p.count, p[end] == sp {
                 var j = end + 1
                 if rounds == 1, p.hasPrefix(Self.stdoutLit, at: j) || p.hasPrefix(Self.stderrLit, at: j),
                    j + 8 < p.count, p[j + 7] == 0x46 || p[j + 7] == 0x50, p[j + 8] == sp {
@@ -162,7 +192,8 @@ extension GoLogLineParser {
                 continue
             }
             // Go's log package: "2006/01/02 15:04:05[.000000] ", in the program's zone.
-            if let c = goLogStamp.parse(p, i, dateSep: 0x2f, timeSeps: (sp, sp)), c.end < p.count, p[c.end] == sp {
+            if dateSep == 0x2f, let c = goLogStamp.parse(p, i, dateSep: 0x2f, timeSeps: (sp, sp)), c.end < p.count,
+               p[c.end] == sp {
                 if ts0 == nil {
                     let off = zone.offset(forLocalSeconds: c.seconds)
                     ts0 = Timestamp(seconds: c.seconds - Int64(off), nanoseconds: c.nanos)

@@ -133,8 +133,8 @@ public struct GoLogReader {
 }
 
 /// The first line `netcorr run` writes into its stamped log.
-public let goLogRunHeader = "# netcorr run"
-let runHeader = Array(goLogRunHeader.utf8)
+public let goLogRunHeader = runHeader.description
+let runHeader: StaticString = "# netcorr run"
 
 @inline(__always) func memchrIndex(_ b: Bytes, _ c: UInt8) -> Int? {
     guard let base = b.baseAddress, b.count > 0 else { return nil }
@@ -142,23 +142,30 @@ let runHeader = Array(goLogRunHeader.utf8)
     return UnsafeRawPointer(r) - UnsafeRawPointer(base)
 }
 
-/// No byte >= 0x80 and no NUL (eight bytes at a time).
+/// No byte >= 0x80 and no NUL (sixteen bytes at a time, one test at the end; a line shorter than eight bytes
+/// byte by byte, a longer one's last word overlapping the words before).
 @inline(__always) func isPlainASCII(_ b: Bytes) -> Bool {
     guard let base = b.baseAddress else { return true }
+    guard b.count >= 8 else {
+        for i in 0..<b.count where b[i] >= 0x80 || b[i] == 0 { return false }
+        return true
+    }
     let raw = UnsafeRawPointer(base)
     let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    // A byte >= 0x80 sets its high bit in `w`, a NUL its high bit in `(w - ones) & ~w`.
+    @inline(__always) func flags(_ at: Int) -> UInt64 {
+        let w = raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+        return w | ((w &- ones) & ~w)
+    }
+    var bad: UInt64 = 0
     var i = 0
-    while i + 8 <= b.count {
-        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-        if (w | ((w &- ones) & ~w)) & highs != 0 { return false }
-        i += 8
+    while i + 16 <= b.count {
+        bad |= flags(i) | flags(i + 8)
+        i += 16
     }
-    while i < b.count {
-        let c = b[i]
-        if c >= 0x80 || c == 0 { return false }
-        i += 1
-    }
-    return true
+    if i + 8 <= b.count { bad |= flags(i) }
+    bad |= flags(b.count - 8)
+    return bad & highs == 0
 }
 
 extension GoLogReader: Sequence, IteratorProtocol {

@@ -90,5 +90,5 @@ public struct Redactor: Sendable {
 }
 
 enum R {
-    static let data = L.b("data="), eq = L.b(" = ")
+    static let data: StaticString = "data=", eq: StaticString = " = "
 }

@@ -45,7 +45,7 @@ case "pipeline":
 case "golog":
     var r = try GoLogReader(path: args[2])
     var events = 0
-    while r.next() != nil { events += 1 }
+    while let _ = r.next() { events += 1 }   // (as replay reads: `!= nil` built and destroyed a tuple of optionals)
     print("events \(events) \(r.stats)")
 case "dnscheck":
     // The report's DNS decoding (records: false) against the full one: everything but `records` must agree.
