@@ -157,19 +157,24 @@ public struct Evidence: EventSink {
         guard limits.foldHealthyDNS else { keep(t); return }
         let now = t.responseTS ?? t.queryTS
         let k = DNSLookupKey(t.client.address, t.qname)
+        let noData = isNoData(t)
+        let answered = (isHealthy(t) || noData) && !dnsLogClients.contains(t.client)
+        // The usual case, in place (no move of the key's state out of the table and back): an answer held.
+        if answered, let i = dnsKeys.index(forKey: k),
+           !(t.queryTS <= dnsKeys.values[i].hotUntil && dnsKeys.values[i].related(asciiLowercased(t.qname), at: t.queryTS)) {
+            dnsKeys.values[i].open -= 1
+            healthyDNSFolded += Self.hold(t, in: &dnsKeys.values[i], at: now)
+            if dnsSweep.map({ now - $0 > .seconds(2) }) ?? true { sweepDNS(now: now) }
+            return
+        }
         var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
         s.open -= 1
-        let noData = isNoData(t)
-        if (isHealthy(t) || noData) && !dnsLogClients.contains(t.client) {
+        if answered {
             if t.queryTS <= s.hotUntil && s.related(asciiLowercased(t.qname), at: t.queryTS) {
                 keep(t)
                 if noData { s.failed(asciiLowercased(t.qname), until: (t.responseTS ?? t.queryTS) + limits.dnsContext) }
             } else {
-                // Held while a query of the same client and name is still open: it may yet fail, and then this
-                // answer belongs to its lookup.
-                if s.pen.count >= 64 { s.pen.removeFirst(); healthyDNSFolded += 1 }
-                s.pen.append(t)
-                if s.lastAnswer < now { s.lastAnswer = now }
+                healthyDNSFolded += Self.hold(t, in: &s, at: now)
             }
         } else {
             keep(t)
@@ -184,6 +189,16 @@ public struct Evidence: EventSink {
         }
         dnsKeys[k] = s
         if dnsSweep.map({ now - $0 > .seconds(2) }) ?? true { sweepDNS(now: now) }
+    }
+
+    /// Held while a query of the same client and name is still open: it may yet fail, and then this answer belongs
+    /// to its lookup. Returns the number of answers pushed out (counted as folded).
+    static func hold(_ t: DNSTransaction, in s: inout DNSKeyState, at now: Timestamp) -> Int {
+        var out = 0
+        if s.pen.count >= 64 { s.pen.removeFirst(); out = 1 }
+        s.pen.append(t)
+        if s.lastAnswer < now { s.lastAnswer = now }
+        return out
     }
 
     /// Answered at once with an address, first try: the correlator finds nothing in a lookup made only of these.
