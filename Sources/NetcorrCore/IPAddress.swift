@@ -139,6 +139,11 @@ public struct FlowKey: Hashable, Sendable {
         if x < y { a = x; b = y } else { a = y; b = x }
         self.transport = transport
     }
+    /// One mixed word into `Hasher` (see `FastHash`): the per-packet connection and frame tables hash a key per
+    /// lookup, and the synthesized hash fed eight fields (two enum addresses) through SipHash.
+    @inlinable public func hash(into h: inout Hasher) {
+        h.combine(FastHash.endpoint(a) &* 0x9e37_79b9_7f4a_7c15 ^ FastHash.endpoint(b) ^ UInt64(transport.rawValue) << 56)
+    }
 }
 
 /// Cheap hashing for the per-packet tables: one mixed word into `Hasher` instead of every field (an enum

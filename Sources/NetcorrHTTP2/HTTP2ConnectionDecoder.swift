@@ -106,11 +106,15 @@ public struct HTTP2ConnectionDecoder {
     var firstTs: Timestamp?
     var lastTs: Timestamp?
     var finishedAt: Timestamp?
+    /// Where HPACK decoders come from and go back to at `finish` (nil: made here, freed with the decoder).
+    let hpackPool: HPACKDecoderPool?
 
-    public init(client: Endpoint, server: Endpoint, limits: HTTP2Limits = .init(), start mode: StartMode = .auto) {
+    public init(client: Endpoint, server: Endpoint, limits: HTTP2Limits = .init(), start mode: StartMode = .auto,
+                hpackPool: HPACKDecoderPool? = nil) {
         self.client = client
         self.server = server
         self.limits = limits
+        self.hpackPool = hpackPool
         dirs = [Dir(mode: .sniff), Dir(mode: .early)]
         switch mode {
         case .auto: break
@@ -759,8 +763,10 @@ public struct HTTP2ConnectionDecoder {
             anomalies.add(.h2HPACKTableSizeAboveSetting, frame: frame)
         }
         if dirs[d].hpack == nil {
-            dirs[d].hpack = NIOHeaderBlockDecoder(ceiling: limits.maxHeaderTableSize, maxHeaderListSize: limits.maxHeaderListSize,
-                                                  startAt4096: !unknown)
+            dirs[d].hpack = hpackPool.map {
+                $0.take(ceiling: limits.maxHeaderTableSize, maxHeaderListSize: limits.maxHeaderListSize, startAt4096: !unknown)
+            } ?? NIOHeaderBlockDecoder(ceiling: limits.maxHeaderTableSize, maxHeaderListSize: limits.maxHeaderListSize,
+                                       startAt4096: !unknown)
         }
         do {
             return (try dirs[d].hpack!.decode(frag), nil)
@@ -1003,7 +1009,8 @@ public struct HTTP2ConnectionDecoder {
     public func hpackState(_ direction: FlowDirection) -> String? { dirs[Int(direction.rawValue)].hpackBroken }
 
     /// End of capture or connection. Emits frames still held (a header block whose CONTINUATIONs never
-    /// came, reported undecodable) through `emit`, then returns the summary. Call once.
+    /// came, reported undecodable) through `emit`, then returns the summary. Call once, and with an
+    /// `hpackPool` feed nothing after it (its HPACK decoders went back to the pool).
     public mutating func finish(at ts: Timestamp, emit: (HTTP2FrameEvent) -> Void = { _ in }) -> HTTP2ConnectionSummary {
         for d in 0..<2 where dirs[d].mode == .hunting && dirs[d].held.count >= 9 {
             let o = dirs[d].heldOrigins.last?.0 ?? SegmentOrigin(frame: 0, ts: ts)
@@ -1038,6 +1045,12 @@ public struct HTTP2ConnectionDecoder {
         sum.frames = [dirs[0].frames, dirs[1].frames]
         sum.bytes = [dirs[0].bytes, dirs[1].bytes]
         finishedAt = ts
+        if let pool = hpackPool {
+            for d in 0..<2 {
+                if let h = dirs[d].hpack { pool.give(h) }
+                dirs[d].hpack = nil
+            }
+        }
         return sum
     }
 }

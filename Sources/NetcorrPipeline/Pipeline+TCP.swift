@@ -11,26 +11,44 @@ final class ConnectionEntry {
     var conn: TCPConnection
     var app: AppDispatch
     init(conn: TCPConnection, app: AppDispatch) { self.conn = conn; self.app = app }
+
+    /// Both parts for the duration of `body`: one access to each (a class's properties are checked for
+    /// exclusive access at run time on every access, and a packet reads and updates them a dozen times).
+    @inline(__always)
+    func withParts<R>(_ body: (UnsafeMutablePointer<TCPConnection>, UnsafeMutablePointer<AppDispatch>) -> R) -> R {
+        withUnsafeMutablePointer(to: &conn) { c in withUnsafeMutablePointer(to: &app) { a in body(c, a) } }
+    }
 }
 
 /// Feeds a connection's in-order bytes to its reader and hands HTTP/2 frames straight to the pipeline's sink, in
 /// order, without buffering (and copying) them; other readers' output waits in `AppDispatch` as before.
 struct DirectSink<S: EventSink>: StreamSink {
-    let entry: ConnectionEntry
+    let app: UnsafeMutablePointer<AppDispatch>
     let sink: UnsafeMutablePointer<S>
 
     mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
-        if case .sniff = entry.app.reader { entry.app.sniff(b) }
-        guard case .h2(let d) = entry.app.reader else {
-            entry.app.bytes(b, direction: direction, origin: origin)
+        if case .sniff = app.pointee.reader { app.pointee.sniff(b) }
+        guard case .h2(let d) = app.pointee.reader else {
+            app.pointee.bytes(b, direction: direction, origin: origin)
             return
         }
-        d.value.receive(b, direction: direction, origin: origin) { sink.pointee.h2($0) }
-        if d.value.isStopped { entry.app.reader = .none }
+        if d.value.receiveReportingStop(b, direction: direction, origin: origin, emit: { sink.pointee.h2($0) }) {
+            app.pointee.reader = .none
+        }
     }
 
     mutating func gap(_ count: Int, direction: FlowDirection, origin: SegmentOrigin) {
-        entry.app.gap(count, direction: direction, origin: origin)
+        app.pointee.gap(count, direction: direction, origin: origin)
+    }
+}
+
+extension HTTP2ConnectionDecoder {
+    /// `receive`, then whether the decoder stopped: one access to a boxed decoder instead of two.
+    @inline(__always)
+    mutating func receiveReportingStop(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin,
+                                       emit: (HTTP2FrameEvent) -> Void) -> Bool {
+        receive(b, direction: direction, origin: origin, emit: emit)
+        return isStopped
     }
 }
 
@@ -54,9 +72,14 @@ struct AppDispatch: StreamSink {
     var reader: Reader
     var client: Endpoint
     var server: Endpoint
+    /// The pipeline's: HTTP/2 readers take their HPACK decoders from it and give them back when finished.
+    let hpackPool: HPACKDecoderPool
     var dnsOut: [(payload: [UInt8], origin: SegmentOrigin, direction: FlowDirection)] = []
     var h2Out: [HTTP2FrameEvent] = []
     var anomalies: [(Anomaly, Int)] = []
+
+    /// Something for `Pipeline.drainApp` to hand on.
+    var hasOutput: Bool { !anomalies.isEmpty || !dnsOut.isEmpty || !h2Out.isEmpty }
 
     mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
         switch reader {
@@ -65,8 +88,7 @@ struct AppDispatch: StreamSink {
             sniff(b)
             bytes(b, direction: direction, origin: origin)
         case .h2(let d):
-            d.value.receive(b, direction: direction, origin: origin) { h2Out.append($0) }
-            if d.value.isStopped { reader = .none }
+            if d.value.receiveReportingStop(b, direction: direction, origin: origin, emit: { h2Out.append($0) }) { reader = .none }
         case .tls(let t):
             t.value.receive(b, direction: direction, origin: origin) { _ in }
         case .dns(var f):
@@ -83,7 +105,7 @@ struct AppDispatch: StreamSink {
         if b.count >= 3 && b[0] == 22 && b[1] == 3 {
             reader = .tls(Box(TLSStreamObserver(client: client, server: server)))
         } else {
-            reader = .h2(Box(HTTP2ConnectionDecoder(client: client, server: server)))
+            reader = .h2(Box(HTTP2ConnectionDecoder(client: client, server: server, hpackPool: hpackPool)))
         }
     }
 
@@ -167,16 +189,17 @@ extension Pipeline {
             entry = newConnection(t, src: src, dst: dst, origin: origin)
             connections[key] = entry
         }
-        let d = entry.conn.direction(from: src)
-        let wasClosed = entry.conn.isClosed
-        b.extracting(t.payload).withUnsafeBytes { raw in
+        let (wasClosed, closedNow, pending) = b.extracting(t.payload).withUnsafeBytes { raw in
             withUnsafeMutablePointer(to: &sink) { p in
-                var direct = DirectSink(entry: entry, sink: p)
-                entry.conn.segment(t, direction: d, payload: raw, origin: origin, sink: &direct)
+                entry.withParts { conn, app in
+                    let wasClosed = conn.pointee.isClosed
+                    var direct = DirectSink(app: app, sink: p)
+                    conn.pointee.segment(t, direction: conn.pointee.direction(from: src), payload: raw, origin: origin, sink: &direct)
+                    return (wasClosed, conn.pointee.isClosed, app.pointee.hasOutput)
+                }
             }
         }
-        drainApp(entry, sink: &sink)
-        let closedNow = entry.conn.isClosed
+        if pending { drainApp(entry, sink: &sink) }
         if closedNow, case .h2 = entry.app.reader { finishApp(entry, sink: &sink) }
         if closedNow, case .tls = entry.app.reader { finishApp(entry, sink: &sink) }
         if closedNow && !wasClosed { closing.append((key, origin.ts)) }
@@ -200,9 +223,10 @@ extension Pipeline {
             ? .dns(DNSOverTCPFramer()) : .sniff
         return ConnectionEntry(conn: TCPConnection(initiator: initiator, responder: responder, origin: origin,
                                                    sawOpening: opening, limits: options.reassembly),
-                               app: AppDispatch(reader: reader, client: initiator, server: responder))
+                               app: AppDispatch(reader: reader, client: initiator, server: responder, hpackPool: hpackPool))
     }
 
+    /// Anything waiting in `AppDispatch` for the pipeline (see `hasOutput`).
     mutating func drainApp<S: EventSink>(_ e: ConnectionEntry, sink: inout S) {
         if !e.app.anomalies.isEmpty {
             for (a, f) in e.app.anomalies { stats.anomalies.add(a, frame: f) }
@@ -283,51 +307,63 @@ struct DuplicateDetector {
     struct Seen { var hash: UInt64; var frame: Int; var ts: Timestamp; var iface: Int64 }
     var ring = [Seen](repeating: Seen(hash: 0, frame: 0, ts: Timestamp(nanoseconds: 0), iface: -1), count: 64)
     var next = 0
+    /// How many ring entries (real ones: frame ≠ 0) have a hash in each bucket (its top bits): when a packet's
+    /// bucket is empty no entry can match and the ring is not scanned (most packets are not copies).
+    var buckets = [UInt8](repeating: 0, count: 1024)
+
+    @inline(__always) static func bucket(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 54) }
+    /// One FNV-1a step over a word. (A function of its arguments, not a closure over the hash: a nested
+    /// function capturing a local var had every call checked for exclusive access at run time.)
+    @inline(__always) static func mix(_ h: UInt64, _ x: UInt64) -> UInt64 { (h ^ x) &* 0x0000_0100_0000_01b3 }
+    @inline(__always) static func mix(_ h: UInt64, _ a: IPAddress) -> UInt64 {
+        switch a {
+        case .v4(let x): return mix(h, UInt64(x))
+        case .v6(let hi, let lo): return mix(mix(h, hi), lo)
+        }
+    }
 
     mutating func check(_ b: Span<UInt8>, ip: IPHeader, link: LinkHeader, frame: Int, ts: Timestamp, window: Duration) -> Int? {
         guard link.interfaceIndex >= 0 || link.packetType >= 0 else { return nil }
         // FNV-1a over the addresses, the IPv4 id and the upper-layer bytes (TTL and checksum may change when
         // the packet is routed between the two capture points).
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        @inline(__always) func mix(_ x: UInt64) { h = (h ^ x) &* 0x0000_0100_0000_01b3 }
-        func address(_ a: IPAddress) {
-            switch a {
-            case .v4(let x): mix(UInt64(x))
-            case .v6(let hi, let lo): mix(hi); mix(lo)
-            }
-        }
-        address(ip.src); address(ip.dst)
-        mix(UInt64(ip.proto)); mix(UInt64(ip.payload.count))
-        if ip.version == 4 { mix(UInt64(b.u16(link.payloadOffset + 4))) }
-        var i = ip.payload.lowerBound
-        let end = min(ip.payload.upperBound, i + 512, b.count)
+        h = Self.mix(h, ip.src)
+        h = Self.mix(h, ip.dst)
+        h = Self.mix(Self.mix(h, UInt64(ip.proto)), UInt64(ip.payload.count))
+        if ip.version == 4 { h = Self.mix(h, UInt64(b.u16(link.payloadOffset + 4))) }
+        let start = ip.payload.lowerBound
+        let end = min(ip.payload.upperBound, start + 512, b.count)
         // 32 bytes at a time in four independent lanes (each multiply waits only on its own lane), folded in;
         // then eight bytes at a time, then the rest one by one. Unaligned loads: the byte order does not matter
         // to a hash.
-        b.withUnsafeBytes { raw in
+        h = b.withUnsafeBytes { raw in
+            var i = start
             var l1: UInt64 = 0x8422_2325_cbf2_9ce4, l2: UInt64 = 0x9ce4_cbf2_2325_8422, l3: UInt64 = 0x2325_8422_9ce4_cbf2
             var l0 = h
-            let p: UInt64 = 0x0000_0100_0000_01b3
             while i + 32 <= end {
-                l0 = (l0 ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* p
-                l1 = (l1 ^ raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* p
-                l2 = (l2 ^ raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* p
-                l3 = (l3 ^ raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* p
+                l0 = Self.mix(l0, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                l1 = Self.mix(l1, raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
+                l2 = Self.mix(l2, raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))
+                l3 = Self.mix(l3, raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
                 i += 32
             }
-            h = l0
-            mix(l1); mix(l2); mix(l3)
-            while i + 8 <= end { mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)); i += 8 }
-            while i < end { mix(UInt64(raw[i])); i += 1 }
+            var x = Self.mix(Self.mix(Self.mix(l0, l1), l2), l3)
+            while i + 8 <= end { x = Self.mix(x, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)); i += 8 }
+            while i < end { x = Self.mix(x, UInt64(raw[i])); i += 1 }
+            return x
         }
         let iface = Int64(link.interfaceIndex) << 16 | Int64(link.packetType & 0xff)
         var found: Int?
-        for s in ring where s.hash == h && s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) {
-            found = s.frame
-            break
+        if buckets[Self.bucket(h)] != 0 {
+            for s in ring where s.hash == h && s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) {
+                found = s.frame
+                break
+            }
         }
         if found == nil {
+            if ring[next].frame != 0 { buckets[Self.bucket(ring[next].hash)] -= 1 }
             ring[next] = Seen(hash: h, frame: frame, ts: ts, iface: iface)
+            buckets[Self.bucket(h)] += 1
             next = (next + 1) % ring.count
         }
         return found
