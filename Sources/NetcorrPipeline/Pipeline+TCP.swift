@@ -22,9 +22,19 @@ final class ConnectionEntry {
 
 /// Feeds a connection's in-order bytes to its reader and hands HTTP/2 frames straight to the pipeline's sink, in
 /// order, without buffering (and copying) them; other readers' output waits in `AppDispatch` as before.
-struct DirectSink<S: EventSink>: StreamSink {
+struct DirectSink: StreamSink {
     let app: UnsafeMutablePointer<AppDispatch>
-    let sink: UnsafeMutablePointer<S>
+    /// The pipeline's sink and its type, to call it through. Not a generic parameter: the pipeline's generic code
+    /// runs unspecialized (its sink type is the caller's), so a `DirectSink<S>` had its type metadata looked up
+    /// at run time on every packet.
+    let sink: UnsafeMutableRawPointer
+    let sinkType: any EventSink.Type
+
+    init<S: EventSink>(app: UnsafeMutablePointer<AppDispatch>, sink: UnsafeMutablePointer<S>) {
+        self.app = app
+        self.sink = UnsafeMutableRawPointer(sink)
+        sinkType = S.self
+    }
 
     mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
         if case .sniff = app.pointee.reader { app.pointee.sniff(b) }
@@ -32,7 +42,7 @@ struct DirectSink<S: EventSink>: StreamSink {
             app.pointee.bytes(b, direction: direction, origin: origin)
             return
         }
-        if d.value.receiveReportingStop(b, direction: direction, origin: origin, emit: { sink.pointee.h2($0) }) {
+        if d.value.receiveReportingStop(b, direction: direction, origin: origin, emit: { sinkType.h2(at: sink, $0) }) {
             app.pointee.reader = .none
         }
     }
@@ -40,6 +50,12 @@ struct DirectSink<S: EventSink>: StreamSink {
     mutating func gap(_ count: Int, direction: FlowDirection, origin: SegmentOrigin) {
         app.pointee.gap(count, direction: direction, origin: origin)
     }
+}
+
+extension EventSink {
+    /// `h2` of the sink that `p` points to (a `Self`).
+    @inline(__always)
+    static func h2(at p: UnsafeMutableRawPointer, _ e: HTTP2FrameEvent) { p.assumingMemoryBound(to: Self.self).pointee.h2(e) }
 }
 
 extension HTTP2ConnectionDecoder {
@@ -176,22 +192,38 @@ extension Pipeline {
         // A copy of a packet already seen on another interface adds nothing to the stream or the counts.
         if duplicateOf != nil { return }
         let key = FlowKey(src, dst, .tcp)
-        let entry: ConnectionEntry
-        if let e = connections[key], !e.conn.startsNewConnection(t, from: src) {
-            entry = e
-        } else {
+        let payload = b.extracting(t.payload)
+        var entry = connections[key]
+        var fed = entry.flatMap { Self.feed($0, t, src: src, payload: payload, origin: origin, known: true, sink: &sink) }
+        if fed == nil {
             // tshark's rule for a new tcp.stream: a SYN whose ISN differs from the one this connection knows.
-            if connections[key] != nil {
+            if entry != nil {
                 closeConnection(key, sink: &sink)
             } else if connections.count >= options.maxConnections {
                 evictIdle(sink: &sink)
             }
-            entry = newConnection(t, src: src, dst: dst, origin: origin)
-            connections[key] = entry
+            let e = newConnection(t, src: src, dst: dst, origin: origin)
+            connections[key] = e
+            entry = e
+            fed = Self.feed(e, t, src: src, payload: payload, origin: origin, known: false, sink: &sink)
         }
-        let (wasClosed, closedNow, pending) = b.extracting(t.payload).withUnsafeBytes { raw in
+        guard let entry, let (wasClosed, closedNow, pending) = fed else { return }
+        if pending { drainApp(entry, sink: &sink) }
+        if closedNow, case .h2 = entry.app.reader { finishApp(entry, sink: &sink) }
+        if closedNow, case .tls = entry.app.reader { finishApp(entry, sink: &sink) }
+        if closedNow && !wasClosed { closing.append((key, origin.ts)) }
+        sweepClosed(now: origin.ts, sink: &sink)
+    }
+
+    /// The segment through the connection to its reader, both visited once. Nil, and nothing done, when the
+    /// connection was `known` before and this segment starts a new one (`TCPConnection.startsNewConnection`).
+    /// Else whether it was closed before, is closed now, and has output for `drainApp`.
+    static func feed<S: EventSink>(_ entry: ConnectionEntry, _ t: TCPHeader, src: Endpoint, payload: Span<UInt8>,
+                                   origin: SegmentOrigin, known: Bool, sink: inout S) -> (Bool, Bool, Bool)? {
+        payload.withUnsafeBytes { raw in
             withUnsafeMutablePointer(to: &sink) { p in
                 entry.withParts { conn, app in
+                    if known && conn.pointee.startsNewConnection(t, from: src) { return nil }
                     let wasClosed = conn.pointee.isClosed
                     var direct = DirectSink(app: app, sink: p)
                     conn.pointee.segment(t, direction: conn.pointee.direction(from: src), payload: raw, origin: origin, sink: &direct)
@@ -199,11 +231,6 @@ extension Pipeline {
                 }
             }
         }
-        if pending { drainApp(entry, sink: &sink) }
-        if closedNow, case .h2 = entry.app.reader { finishApp(entry, sink: &sink) }
-        if closedNow, case .tls = entry.app.reader { finishApp(entry, sink: &sink) }
-        if closedNow && !wasClosed { closing.append((key, origin.ts)) }
-        sweepClosed(now: origin.ts, sink: &sink)
     }
 
     mutating func newConnection(_ t: TCPHeader, src: Endpoint, dst: Endpoint, origin: SegmentOrigin) -> ConnectionEntry {
