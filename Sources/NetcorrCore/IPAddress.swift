@@ -139,10 +139,26 @@ public struct FlowKey: Hashable, Sendable {
         if x < y { a = x; b = y } else { a = y; b = x }
         self.transport = transport
     }
-    /// One mixed word into `Hasher` (see `FastHash`): the per-packet connection and frame tables hash a key per
-    /// lookup, and the synthesized hash fed eight fields (two enum addresses) through SipHash.
+    /// The per-packet connection and frame tables hash a key per lookup: the synthesized hash fed eight fields
+    /// (two enum addresses, discriminators included) to `Hasher` one by one. Here each endpoint is packed into
+    /// one word (IPv4) or three (IPv6), tagged so that no two keys give the same words: a mixed word that two
+    /// keys could share would let a crafted capture pile every connection into one chain.
     @inlinable public func hash(into h: inout Hasher) {
-        h.combine(FastHash.endpoint(a) &* 0x9e37_79b9_7f4a_7c15 ^ FastHash.endpoint(b) ^ UInt64(transport.rawValue) << 56)
+        Self.combine(a, 0, into: &h)
+        Self.combine(b, UInt64(transport.rawValue) << 56, into: &h)
+    }
+
+    /// An endpoint's words: v4 `address << 24 | port << 8 | 4`; v6 the two halves, then `port << 8 | 6`. `extra`
+    /// goes in the top byte of the last word (free in both).
+    @inlinable static func combine(_ e: Endpoint, _ extra: UInt64, into h: inout Hasher) {
+        switch e.address {
+        case .v4(let x):
+            h.combine(UInt64(x) << 24 | UInt64(e.port) << 8 | 4 | extra)
+        case .v6(let hi, let lo):
+            h.combine(hi)
+            h.combine(lo)
+            h.combine(UInt64(e.port) << 8 | 6 | extra)
+        }
     }
 }
 

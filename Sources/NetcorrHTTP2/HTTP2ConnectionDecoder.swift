@@ -849,17 +849,16 @@ public struct HTTP2ConnectionDecoder {
     // copies the whole state out first (its strings retained and released).
 
     private mutating func applyHeaderBlock(_ d: Int, _ pb: PendingBlock, _ fields: [HTTP2HeaderField]?) {
-        let ev = pb.first
-        let origin = SegmentOrigin(frame: ev.frame, ts: ev.ts)
+        let origin = SegmentOrigin(frame: pb.first.frame, ts: pb.first.ts)
         if pb.isPush {
-            guard ev.malformed == nil || ev.malformed == .h2FrameTooLarge, pb.promised != 0 else { return }
+            guard pb.first.malformed == nil || pb.first.malformed == .h2FrameTooLarge, pb.promised != 0 else { return }
             guard let i = streamIndex(pb.promised, create: true, origin) else { return }
-            Self.promised(&streams.values[i], ev, undecodable: fields == nil)
+            Self.promised(&streams.values[i], pb.first, undecodable: fields == nil)
             return
         }
         let id = pb.stream
         guard id != 0, let i = streamIndex(id, create: true, origin) else { return }
-        Self.headerBlock(&streams.values[i], from: d, frames: pb.frames, undecodable: fields == nil, ev)
+        Self.headerBlock(&streams.values[i], from: d, frames: pb.frames, undecodable: fields == nil, pb.first)
         if pb.endStream { endSide(d, id, origin) }
     }
 
@@ -931,7 +930,7 @@ public struct HTTP2ConnectionDecoder {
         st.s.endedBy = how
         st.s.end = origin.ts
         st.s.endFrame = origin.frame
-        for d in 0..<2 {
+        for d in 0..<2 where !openStalls.isEmpty {
             let key = UInt64(d) << 32 | UInt64(id)
             if let idx = openStalls.removeValue(forKey: key) {
                 stallRecords[idx].duration = origin.ts - stallRecords[idx].start
@@ -1074,6 +1073,7 @@ public struct HTTP2ConnectionDecoder {
         sum.firstTs = firstTs
         sum.lastTs = lastTs
         var all = finished
+        finished = []   // `all` alone holds them: sorted in place, not copied
         for id in streams.keys.sorted() {
             var s = streams[id]!.s
             s.endedBy = .unfinished
