@@ -8,15 +8,30 @@ import NetcorrWire
 /// A TCP connection and whatever reads its byte streams. A class: the table holds a reference, so a packet
 /// updates the connection where it lies (its state is not copied out of the table and back per packet).
 final class ConnectionEntry {
-    var conn: TCPConnection
-    var app: AppDispatch
-    init(conn: TCPConnection, app: AppDispatch) { self.conn = conn; self.app = app }
+    struct Parts {
+        var conn: TCPConnection
+        var app: AppDispatch
+    }
+    /// One stored property, so that a packet's visit (`withParts`) is one access: a class's properties are
+    /// checked for exclusive access at run time on every access, and a packet reads and updates them a dozen
+    /// times. `conn` and `app` are each an access to it: never hold one while using the other (`withParts`).
+    var parts: Parts
+    var conn: TCPConnection {
+        _read { yield parts.conn }
+        _modify { yield &parts.conn }
+    }
+    var app: AppDispatch {
+        _read { yield parts.app }
+        _modify { yield &parts.app }
+    }
+    init(conn: TCPConnection, app: AppDispatch) { parts = Parts(conn: conn, app: app) }
 
-    /// Both parts for the duration of `body`: one access to each (a class's properties are checked for
-    /// exclusive access at run time on every access, and a packet reads and updates them a dozen times).
+    /// Both parts for the duration of `body`, in one access.
     @inline(__always)
     func withParts<R>(_ body: (UnsafeMutablePointer<TCPConnection>, UnsafeMutablePointer<AppDispatch>) -> R) -> R {
-        withUnsafeMutablePointer(to: &conn) { c in withUnsafeMutablePointer(to: &app) { a in body(c, a) } }
+        withUnsafeMutablePointer(to: &parts) { p in
+            withUnsafeMutablePointer(to: &p.pointee.conn) { c in withUnsafeMutablePointer(to: &p.pointee.app) { a in body(c, a) } }
+        }
     }
 }
 
@@ -306,7 +321,7 @@ extension Pipeline {
     /// The connection's byte streams are over: deliver what waits, settle the application reader (its HTTP/2
     /// summary, its TLS description) and free it. The small TCP record may stay a while for late packets.
     mutating func finishApp<S: EventSink>(_ e: ConnectionEntry, sink: inout S) {
-        e.conn.flush(sink: &e.app)
+        e.withParts { conn, app in conn.pointee.flush(sink: &app.pointee) }
         drainApp(e, sink: &sink)
         if case .tls(let t) = e.app.reader { sink.tls(t.value.finish(at: e.conn.lastTS)) }
         if case .h2(let d) = e.app.reader {
