@@ -238,7 +238,11 @@ extension Pipeline {
         payload.withUnsafeBytes { raw in
             withUnsafeMutablePointer(to: &sink) { p in
                 entry.withParts { conn, app in
-                    if known && conn.pointee.startsNewConnection(t, from: src) { return nil }
+                    // Only a SYN without ACK can start one: the flags first (the call copies the connection's
+                    // analysis, ~300 bytes, to read two fields).
+                    if known && t.flags.contains(.syn) && !t.flags.contains(.ack) && conn.pointee.startsNewConnection(t, from: src) {
+                        return nil
+                    }
                     let wasClosed = conn.pointee.isClosed
                     var direct = DirectSink(app: app, sink: p)
                     conn.pointee.segment(t, direction: conn.pointee.direction(from: src), payload: raw, origin: origin, sink: &direct)
