@@ -83,7 +83,7 @@ public final class HPACKDecoderPool {
     var free: [NIOHeaderBlockDecoder] = []
     let capacity: Int
 
-    public init(capacity: Int = 16) { self.capacity = capacity }
+    public init(capacity: Int = 4) { self.capacity = capacity }
 
     /// A decoder in the state `NIOHeaderBlockDecoder(ceiling:maxHeaderListSize:startAt4096:)` makes.
     func take(ceiling: Int, maxHeaderListSize: Int, startAt4096: Bool) -> NIOHeaderBlockDecoder {
