@@ -93,6 +93,20 @@ public final class PcapFileReader {
 
     @usableFromInline
     func nextImpl(_ body: (Span<UInt8>, PacketInfo) -> Void) -> Bool {
+        read(frame: &frame, body)
+    }
+
+    /// Calls `body` for every remaining packet that passes the filter, then returns (at the end of the file or
+    /// on a read error, see `readError`). Counts frames in a local: `frame`, a class property, is checked for
+    /// exclusive access at run time on every write.
+    public func forEach(_ body: (Span<UInt8>, PacketInfo) -> Void) {
+        var n = frame
+        while read(frame: &n, body) {}
+        frame = n
+    }
+
+    @inline(__always)
+    func read(frame: inout Int, _ body: (Span<UInt8>, PacketInfo) -> Void) -> Bool {
         var hdr: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         while true {

@@ -2,7 +2,7 @@
 public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(UInt64(rawValue), seed: seed) }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.value(FastHash.step(FastHash.start(seed), UInt64(rawValue))) }
     public static let a = DNSType(rawValue: 1), ns = DNSType(rawValue: 2), cname = DNSType(rawValue: 5)
     public static let soa = DNSType(rawValue: 6), ptr = DNSType(rawValue: 12), mx = DNSType(rawValue: 15)
     public static let txt = DNSType(rawValue: 16), aaaa = DNSType(rawValue: 28), srv = DNSType(rawValue: 33)
@@ -19,7 +19,7 @@ public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvert
 public struct DNSRcode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(UInt64(rawValue), seed: seed) }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.value(FastHash.step(FastHash.start(seed), UInt64(rawValue))) }
     public static let noError = DNSRcode(rawValue: 0), formErr = DNSRcode(rawValue: 1)
     public static let servFail = DNSRcode(rawValue: 2), nxDomain = DNSRcode(rawValue: 3)
     public static let notImp = DNSRcode(rawValue: 4), refused = DNSRcode(rawValue: 5)

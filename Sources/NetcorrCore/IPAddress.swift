@@ -5,9 +5,15 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var isV6: Bool { if case .v6 = self { return true } else { return false } }
 
-    public func hash(into h: inout Hasher) { h.combine(FastHash.address(self)) }
-    /// Dictionaries and sets of addresses hash one mixed word, not a Hasher's rounds over each field.
-    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(FastHash.address(self), seed: seed) }
+    /// Dictionaries and sets of addresses hash their words through `FastHash.step`, not a Hasher's rounds.
+    public func _rawHashValue(seed: Int) -> Int { FastHash.value(words(FastHash.start(seed))) }
+    /// The chain `h` continued with the address's words: v4 `address << 8 | 4`; v6 both halves, then 6.
+    @inlinable public func words(_ h: UInt64, extra: UInt64 = 0) -> UInt64 {
+        switch self {
+        case .v4(let x): return FastHash.step(h, UInt64(x) << 8 | 4 | extra)
+        case .v6(let hi, let lo): return FastHash.step(FastHash.step(FastHash.step(h, hi), lo), 6 | extra)
+        }
+    }
 
     /// RFC 5952 text for IPv6 (lower case, longest run of two or more zero groups as "::", first on a tie;
     /// IPv4-mapped addresses as ::ffff:a.b.c.d), dotted quad for IPv4.
@@ -116,8 +122,15 @@ public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var port: UInt16
     @inlinable public init(_ address: IPAddress, _ port: UInt16) { self.address = address; self.port = port }
     public static func < (a: Endpoint, b: Endpoint) -> Bool { (a.address, a.port) < (b.address, b.port) }
-    public func hash(into h: inout Hasher) { h.combine(FastHash.endpoint(self)) }
-    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(FastHash.endpoint(self), seed: seed) }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.value(words(FastHash.start(seed))) }
+    /// The chain `h` continued with the endpoint's words (FlowKey's layout: the port beside a v4 address, after
+    /// a v6 one; `extra` in the top byte of the last word).
+    @inlinable public func words(_ h: UInt64, extra: UInt64 = 0) -> UInt64 {
+        switch address {
+        case .v4(let x): return FastHash.step(h, UInt64(x) << 24 | UInt64(port) << 8 | 4 | extra)
+        case .v6(let hi, let lo): return FastHash.step(FastHash.step(FastHash.step(h, hi), lo), UInt64(port) << 8 | 6 | extra)
+        }
+    }
     /// "10.0.0.10:53", "[fd00::1]:53" as Go prints them.
     public var description: String {
         address.isV6 ? "[\(address)]:\(port)" : "\(address):\(port)"
@@ -145,32 +158,36 @@ public struct FlowKey: Hashable, Sendable {
         if x < y { a = x; b = y } else { a = y; b = x }
         self.transport = transport
     }
-    var word: UInt64 {
-        FastHash.endpoint(a) &* 0x9e37_79b9_7f4a_7c15 ^ FastHash.endpoint(b) ^ UInt64(transport.rawValue) << 56
+    /// The per-packet connection and frame tables hash a key per lookup: the synthesized hash fed eight fields
+    /// (two enum addresses, discriminators included) to `Hasher` one by one. Here each endpoint is packed into
+    /// one word (IPv4) or three (IPv6), tagged so that no two keys give the same words: a mixed word that two
+    /// keys could share would let a crafted capture pile every connection into one chain.
+    @inlinable public func hash(into h: inout Hasher) {
+        Self.combine(a, 0, into: &h)
+        Self.combine(b, UInt64(transport.rawValue) << 56, into: &h)
     }
-    public func hash(into h: inout Hasher) { h.combine(word) }
-    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(word, seed: seed) }
+    /// The same words through `FastHash.step`, seeded by the table: no `Hasher` rounds per lookup.
+    public func _rawHashValue(seed: Int) -> Int {
+        FastHash.value(b.words(a.words(FastHash.start(seed)), extra: UInt64(transport.rawValue) << 56))
+    }
+
+    /// An endpoint's words: v4 `address << 24 | port << 8 | 4`; v6 the two halves, then `port << 8 | 6`. `extra`
+    /// goes in the top byte of the last word (free in both).
+    @inlinable static func combine(_ e: Endpoint, _ extra: UInt64, into h: inout Hasher) {
+        switch e.address {
+        case .v4(let x):
+            h.combine(UInt64(x) << 24 | UInt64(e.port) << 8 | 4 | extra)
+        case .v6(let hi, let lo):
+            h.combine(hi)
+            h.combine(lo)
+            h.combine(UInt64(e.port) << 8 | 6 | extra)
+        }
+    }
 }
 
 /// Cheap hashing for the per-packet tables: one mixed word into `Hasher` instead of every field (an enum
 /// address hashed field by field, a String hashed with SipHash after a normalization check).
 public enum FastHash {
-    /// An address as one word (v6: both halves mixed, with a tag bit so that v4 and v6 differ).
-    @inlinable public static func address(_ a: IPAddress) -> UInt64 {
-        switch a {
-        case .v4(let x): return UInt64(x)
-        case .v6(let hi, let lo): return hi &* 0x9e37_79b9_7f4a_7c15 ^ lo ^ 1 << 63
-        }
-    }
-    /// FNV-1a over a string's UTF-8 bytes.
-    @inlinable public static func bytes(_ s: String) -> UInt64 { bytes(s.utf8) }
-    /// FNV-1a over bytes.
-    @inlinable public static func bytes<S: Sequence>(_ b: S) -> UInt64 where S.Element == UInt8 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
-        return h
-    }
-    @inlinable public static func endpoint(_ e: Endpoint) -> UInt64 { address(e.address) &* 31 ^ UInt64(e.port) << 40 }
     /// A hash of a DNS name's UTF-8 bytes with ASCII upper case folded (RFC 4343: names compare without case),
     /// so a name and its `asciiLowercased` form hash alike. The parser computes it once per question and the
     /// tracker, the summary and the evidence take it from the message and the transaction.
@@ -186,41 +203,47 @@ public enum FastHash {
     /// As `name(_:)` over ASCII bytes (the parser's presentation form is ASCII: other bytes are \DDD escapes).
     /// Eight bytes at a time, A–Z folded to a–z in the word.
     @inlinable public static func name(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: b.count)
+        var h: UInt64 = nameKey ^ UInt64(truncatingIfNeeded: b.count)
         guard let base = b.baseAddress else { return h }
         let raw = UnsafeRawPointer(base)
         var i = 0
         while i + 8 <= b.count {
-            h = (h ^ foldCase(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* 0x9e37_79b9_7f4a_7c15
-            h ^= h >> 32
+            h = step(h, foldCase(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
             i += 8
         }
         if i < b.count {
             var w: UInt64 = 0, k = 0
             while i + k < b.count { w |= UInt64(base[i + k]) << UInt64(8 * k); k += 1 }
-            h = (h ^ foldCase(w)) &* 0x9e37_79b9_7f4a_7c15
-            h ^= h >> 32
+            h = step(h, foldCase(w))
         }
         return h
     }
+    /// Where every name hash starts: random per process, so that names crafted to share a hash (and one probe
+    /// chain in the tables keyed by it) cannot be written in advance.
+    @usableFromInline static let nameKey = UInt64.random(in: .min ... .max)
     /// Bytes 0x41…0x5a of a word get bit 5 set (lower case); the others are left alone.
     @inlinable static func foldCase(_ w: UInt64) -> UInt64 {
         let low = w & 0x7f7f_7f7f_7f7f_7f7f
         let upper = (low &+ 0x3f3f_3f3f_3f3f_3f3f) & ~(low &+ 0x2525_2525_2525_2525) & ~w & 0x8080_8080_8080_8080
         return w | upper >> 2
     }
-    /// A key's word mixed with a table's seed (murmur3's 64-bit finalizer): the hash value Dictionary and Set take
-    /// from `_rawHashValue(seed:)`. The per-packet tables' keys return it instead of running a `Hasher` (SipHash
-    /// rounds per lookup were a tenth of a DNS replay's instructions); the seed still varies per table.
-    @inlinable public static func finish(_ x: UInt64, seed: Int) -> Int {
-        var h = x ^ UInt64(bitPattern: Int64(seed)) &* 0x9e37_79b9_7f4a_7c15
-        h ^= h >> 33
-        h &*= 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
-        h &*= 0xc4ce_b9fe_1a85_ec53
-        h ^= h >> 33
-        return Int(truncatingIfNeeded: h)
+    /// The keyed chain the per-packet tables hash their keys with, through `_rawHashValue(seed:)` instead of a
+    /// `Hasher` (SipHash rounds per lookup were a tenth of a DNS replay's instructions). Each word is XORed into
+    /// the state and the state goes through murmur3's 64-bit finalizer, a bijection: two keys' chains meet only
+    /// through values that depend on the seed, which a capture's author cannot know (it is random per process,
+    /// as `Hasher`'s is), so no crafted input piles its keys into one probe chain. Keys feed words that identify
+    /// them (tags where lengths differ): never a pre-mixed word two keys could share.
+    @inlinable public static func start(_ seed: Int) -> UInt64 { UInt64(bitPattern: Int64(seed)) ^ 0x9e37_79b9_7f4a_7c15 }
+    @inlinable public static func step(_ h: UInt64, _ w: UInt64) -> UInt64 {
+        var x = h ^ w
+        x ^= x >> 33
+        x &*= 0xff51_afd7_ed55_8ccd
+        x ^= x >> 33
+        x &*= 0xc4ce_b9fe_1a85_ec53
+        x ^= x >> 33
+        return x
     }
+    @inlinable public static func value(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h) }
 }
 
 /// Byte equality of two buffers of the same length, eight bytes at a time (the generic `elementsEqual` costs
@@ -238,12 +261,12 @@ public enum FastHash {
     return true
 }
 
-/// A precomputed hash as a dictionary key: hashed by `FastHash.finish`, not by a `Hasher`.
+/// A precomputed hash (or a slot number) as a dictionary key: hashed by `FastHash.step`, not by a `Hasher`.
 public struct HashWord: Hashable, Sendable {
     public var value: UInt64
     @inlinable public init(_ value: UInt64) { self.value = value }
     public func hash(into h: inout Hasher) { h.combine(value) }
-    public func _rawHashValue(seed: Int) -> Int { FastHash.finish(value, seed: seed) }
+    public func _rawHashValue(seed: Int) -> Int { FastHash.value(FastHash.step(FastHash.start(seed), value)) }
 }
 
 /// `s.lowercased()`, without a new string when there is nothing to lower (the usual case for DNS names): how the

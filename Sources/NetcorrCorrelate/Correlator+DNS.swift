@@ -47,7 +47,7 @@ extension Correlator {
             func hash(into h: inout Hasher) { h.combine(client); h.combine(label) }
             func _rawHashValue(seed: Int) -> Int {
                 let l = label.utf8.withContiguousStorageIfAvailable { FastHash.name($0) } ?? FastHash.name(String(label))
-                return FastHash.finish(FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ l, seed: seed)
+                return FastHash.value(FastHash.step(client.words(FastHash.start(seed)), l))
             }
         }
         var lookups: [Lookup] = []

@@ -449,8 +449,7 @@ struct DNSLookupKey: Hashable {
             return h
         }
     }
-    func hash(into h: inout Hasher) { h.combine(FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ label) }
-    func _rawHashValue(seed: Int) -> Int { FastHash.finish(FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ label, seed: seed) }
+    func _rawHashValue(seed: Int) -> Int { FastHash.value(FastHash.step(client.words(FastHash.start(seed)), label)) }
 }
 
 /// What the fold knows of one client and first label.

@@ -19,14 +19,10 @@ public struct DNSTrackerOptions: Sendable {
 public struct DNSTransactionTracker {
     struct Key: Hashable {
         var client: Endpoint; var server: Endpoint; var transport: Transport; var id: UInt16
-        /// One word for the table instead of a hasher over every field of two enum addresses (equality still
-        /// compares all).
-        var word: UInt64 {
-            let x = FastHash.address(client.address) &* 31 &+ FastHash.address(server.address)
-            return x &* 0x9e37_79b9_7f4a_7c15 ^ (UInt64(client.port) << 32 | UInt64(server.port) << 16 | UInt64(id)) ^ UInt64(transport.rawValue) << 48
+        /// The endpoints' words and the id through `FastHash.step` instead of a hasher over every field.
+        func _rawHashValue(seed: Int) -> Int {
+            FastHash.value(FastHash.step(server.words(client.words(FastHash.start(seed))), UInt64(id) | UInt64(transport.rawValue) << 16))
         }
-        func hash(into h: inout Hasher) { h.combine(word) }
-        func _rawHashValue(seed: Int) -> Int { FastHash.finish(word, seed: seed) }
     }
     /// Client, lower-cased name and type. The name's hash comes with the transaction (`FastHash.name`, computed
     /// by the parser) and is mixed with the rest into one word: String's own hashing (SipHash after a
@@ -41,9 +37,10 @@ public struct DNSTransactionTracker {
             a.nameHash == b.nameHash && a.qtype == b.qtype && a.client == b.client
                 && (a.qname == b.qname || asciiLowercased(a.qname) == asciiLowercased(b.qname))
         }
-        var word: UInt64 { FastHash.address(client) &* 0x9e37_79b9_7f4a_7c15 ^ nameHash ^ UInt64(qtype) << 48 }
-        func hash(into h: inout Hasher) { h.combine(word) }
-        func _rawHashValue(seed: Int) -> Int { FastHash.finish(word, seed: seed) }
+        func hash(into h: inout Hasher) { h.combine(client); h.combine(nameHash); h.combine(qtype) }
+        func _rawHashValue(seed: Int) -> Int {
+            FastHash.value(FastHash.step(FastHash.step(client.words(FastHash.start(seed)), nameHash), UInt64(qtype)))
+        }
     }
     /// The open queries of one key: almost always one, so no array is allocated for it.
     enum Slots {

@@ -50,9 +50,12 @@ public struct HTTP2ConnectionDecoder {
         var isPush: Bool
         var promised: UInt32
         var endStream: Bool
-        var events: [HTTP2FrameEvent]
+        /// The HEADERS or PUSH_PROMISE frame, then its CONTINUATIONs.
+        var first: HTTP2FrameEvent
+        var continuations: [HTTP2FrameEvent]
         var fragment: [UInt8]
         var problem: String?
+        var frames: Int { 1 + continuations.count }
     }
 
     struct Dir {
@@ -106,11 +109,15 @@ public struct HTTP2ConnectionDecoder {
     var firstTs: Timestamp?
     var lastTs: Timestamp?
     var finishedAt: Timestamp?
+    /// Where HPACK decoders come from and go back to at `finish` (nil: made here, freed with the decoder).
+    let hpackPool: HPACKDecoderPool?
 
-    public init(client: Endpoint, server: Endpoint, limits: HTTP2Limits = .init(), start mode: StartMode = .auto) {
+    public init(client: Endpoint, server: Endpoint, limits: HTTP2Limits = .init(), start mode: StartMode = .auto,
+                hpackPool: HPACKDecoderPool? = nil) {
         self.client = client
         self.server = server
         self.limits = limits
+        self.hpackPool = hpackPool
         dirs = [Dir(mode: .sniff), Dir(mode: .early)]
         switch mode {
         case .auto: break
@@ -502,10 +509,12 @@ public struct HTTP2ConnectionDecoder {
             if dirs[d].malformed == nil { dirs[d].malformed = .h2FrameOverBuffer }
         }
         if isHeaderBlockType(type), dirs[d].buffering {
-            let have = dirs[d].pending?.fragment.count ?? 0
-            if have + length > limits.maxHeaderBlockSize { dirs[d].buffering = false }
+            if Self.heldBlockBytes(&dirs[d]) + length > limits.maxHeaderBlockSize { dirs[d].buffering = false }
         }
     }
+
+    /// Bytes of the header block held for `dir` (read in place: `dirs[d].pending?.fragment` copied the direction).
+    private static func heldBlockBytes(_ dir: inout Dir) -> Int { dir.pending?.fragment.count ?? 0 }
 
     // MARK: - Frame semantics
 
@@ -546,9 +555,9 @@ public struct HTTP2ConnectionDecoder {
             if stream != 0 { onData(d, stream, length, flags & HTTP2Flags.endStream != 0, origin) }
         case 0x1, 0x5: // HEADERS, PUSH_PROMISE
             if stream == 0 { setMalformed(&ev, .h2BadStreamID) }
-            var pending = PendingBlock(stream: stream, isPush: type == 5, promised: 0,
-                                       endStream: type == 1 && flags & HTTP2Flags.endStream != 0,
-                                       events: [], fragment: [], problem: nil)
+            var promised: UInt32 = 0
+            var problem: String?
+            var block = 0..<0
             if let p {
                 var off = 0, end = p.count
                 if flags & HTTP2Flags.padded != 0 {
@@ -567,23 +576,32 @@ public struct HTTP2ConnectionDecoder {
                 }
                 if type == 5 && ev.malformed == nil {
                     if end - off < 4 { setMalformed(&ev, .h2BadPadding) } else {
-                        pending.promised = be32(p, off) & 0x7fff_ffff
-                        ev.promisedStream = pending.promised
+                        promised = be32(p, off) & 0x7fff_ffff
+                        ev.promisedStream = promised
                         off += 4
                     }
                 }
                 if ev.malformed != nil && ev.malformed != .h2FrameTooLarge {
-                    pending.problem = "malformed-frame"
+                    problem = "malformed-frame"
                 } else {
-                    pending.fragment.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[off..<end]))
+                    block = off..<end
                 }
             } else {
-                pending.problem = lost ? "capture-gap" : "header-block-too-large"
+                problem = lost ? "capture-gap" : "header-block-too-large"
                 if !lost { anomalies.add(.h2HeaderBlockTooLarge, frame: origin.frame) }
             }
-            pending.events.append(ev)
+            // The event moves into the block (its last use here).
+            var pending = PendingBlock(stream: stream, isPush: type == 5, promised: promised,
+                                       endStream: type == 1 && flags & HTTP2Flags.endStream != 0,
+                                       first: ev, continuations: [], fragment: [], problem: problem)
+            if flags & HTTP2Flags.endHeaders != 0 {
+                // The whole block is in this frame (the usual case): decoded where it lies, nothing held.
+                finishBlock(d, &pending, p.map { UnsafeRawBufferPointer(rebasing: $0[block]) } ?? UnsafeRawBufferPointer(start: nil, count: 0),
+                            decoded: true, emit)
+                return
+            }
+            if let p { pending.fragment.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[block])) }
             dirs[d].pending = pending
-            if flags & HTTP2Flags.endHeaders != 0 { endHeaderBlock(d, origin, emit) }
             return
         case 0x9: // CONTINUATION
             guard dirs[d].pending != nil, dirs[d].pending!.stream == stream else {
@@ -592,7 +610,7 @@ public struct HTTP2ConnectionDecoder {
                 breakHPACK(d, "hpack-desync")
                 break
             }
-            if dirs[d].pending!.events.count >= limits.maxContinuationFrames {
+            if dirs[d].pending!.frames >= limits.maxContinuationFrames {
                 dirs[d].pending!.problem = dirs[d].pending!.problem ?? "header-block-too-large"
                 anomalies.add(.h2HeaderBlockTooLarge, frame: origin.frame)
                 flushPending(d, decoded: false, emit)
@@ -607,8 +625,8 @@ public struct HTTP2ConnectionDecoder {
                 if !lost { anomalies.add(.h2HeaderBlockTooLarge, frame: origin.frame) }
                 dirs[d].pending!.fragment = []
             }
-            dirs[d].pending!.events.append(ev)
-            if flags & HTTP2Flags.endHeaders != 0 { endHeaderBlock(d, origin, emit) }
+            dirs[d].pending!.continuations.append(ev)
+            if flags & HTTP2Flags.endHeaders != 0 { flushPending(d, decoded: true, emit) }
             return
         case 0x2: // PRIORITY
             if stream == 0 { setMalformed(&ev, .h2BadStreamID) }
@@ -623,7 +641,7 @@ public struct HTTP2ConnectionDecoder {
             if length != 4 { setMalformed(&ev, .h2BadRstLength) } else if let p {
                 let code = HTTP2ErrorCode(rawValue: be32(p, 0))
                 ev.errorCode = code
-                if stream != 0, streams[stream] != nil {
+                if stream != 0, streams.index(forKey: stream) != nil {
                     closeStream(stream, .rstStream(code, by: dir), origin)
                 }
             }
@@ -711,19 +729,23 @@ public struct HTTP2ConnectionDecoder {
 
     // MARK: Header blocks
 
-    private mutating func endHeaderBlock(_ d: Int, _ origin: SegmentOrigin, _ emit: (HTTP2FrameEvent) -> Void) {
-        flushPending(d, decoded: true, emit)
-    }
-
     /// Emits a header block's held frames; when `decoded` and nothing went wrong, decodes it first.
     private mutating func flushPending(_ d: Int, decoded: Bool, _ emit: (HTTP2FrameEvent) -> Void) {
         guard var pb = dirs[d].pending else { return }
         dirs[d].pending = nil
+        let fragment = pb.fragment
+        fragment.withUnsafeBytes { finishBlock(d, &pb, $0, decoded: decoded, emit) }
+    }
+
+    /// A header block is over (`fragment`: its bytes, used when nothing went wrong): decoded when `decoded`,
+    /// applied to its stream, its frames emitted.
+    private mutating func finishBlock(_ d: Int, _ pb: inout PendingBlock, _ fragment: UnsafeRawBufferPointer, decoded: Bool,
+                                      _ emit: (HTTP2FrameEvent) -> Void) {
         var fields: [HTTP2HeaderField]?
         var reason: String? = pb.problem
         if reason == nil && !decoded { reason = "incomplete-header-block" }
         if reason == nil {
-            let r = pb.fragment.withUnsafeBytes { decodeBlock(d, $0, frame: pb.events[0].frame) }
+            let r = decodeBlock(d, fragment, frame: pb.first.frame)
             fields = r.0
             reason = r.1
         } else {
@@ -731,13 +753,14 @@ public struct HTTP2ConnectionDecoder {
             breakHPACK(d, "hpack-desync")
         }
         if let fields {
-            Self.fill(&pb.events[0], fields)
+            Self.fill(&pb.first, fields)
         } else {
-            pb.events[0].headersUndecodable = reason
+            pb.first.headersUndecodable = reason
         }
-        let first = pb.events[0]
-        applyHeaderBlock(d, pb, fields, first)
-        for e in pb.events {
+        applyHeaderBlock(d, pb, fields)
+        if let m = pb.first.malformed { anomalies.add(m, frame: pb.first.frame) }
+        emit(pb.first)
+        for e in pb.continuations {
             if let m = e.malformed { anomalies.add(m, frame: e.frame) }
             emit(e)
         }
@@ -759,8 +782,10 @@ public struct HTTP2ConnectionDecoder {
             anomalies.add(.h2HPACKTableSizeAboveSetting, frame: frame)
         }
         if dirs[d].hpack == nil {
-            dirs[d].hpack = NIOHeaderBlockDecoder(ceiling: limits.maxHeaderTableSize, maxHeaderListSize: limits.maxHeaderListSize,
-                                                  startAt4096: !unknown)
+            dirs[d].hpack = hpackPool.map {
+                $0.take(ceiling: limits.maxHeaderTableSize, maxHeaderListSize: limits.maxHeaderListSize, startAt4096: !unknown)
+            } ?? NIOHeaderBlockDecoder(ceiling: limits.maxHeaderTableSize, maxHeaderListSize: limits.maxHeaderListSize,
+                                       startAt4096: !unknown)
         }
         do {
             return (try dirs[d].hpack!.decode(frag), nil)
@@ -776,25 +801,33 @@ public struct HTTP2ConnectionDecoder {
     static func fill(_ ev: inout HTTP2FrameEvent, _ fields: [HTTP2HeaderField]) {
         ev.headers = fields
         for f in fields {
-            switch f.name {
-            case ":method": ev.method = ev.method ?? f.value
-            case ":path": ev.path = ev.path ?? f.value
-            case ":authority": ev.authority = ev.authority ?? f.value
-            case ":scheme": ev.scheme = ev.scheme ?? f.value
-            case ":status": ev.status = ev.status ?? Int(f.value)
-            case "grpc-status": ev.grpcStatus = ev.grpcStatus ?? Int(f.value)
-            case "grpc-message": ev.grpcMessage = ev.grpcMessage ?? f.value
-            case "content-type": ev.contentType = ev.contentType ?? f.value
+            // By length first: most names are none of these, and a String compare that fails is a call.
+            switch f.name.utf8.count {
+            case 5:
+                if f.name == ":path" { ev.path = ev.path ?? f.value }
+            case 7:
+                switch f.name {
+                case ":method": ev.method = ev.method ?? f.value
+                case ":scheme": ev.scheme = ev.scheme ?? f.value
+                case ":status": ev.status = ev.status ?? Int(f.value)
+                default: break
+                }
+            case 10:
+                if f.name == ":authority" { ev.authority = ev.authority ?? f.value }
+            case 11:
+                if f.name == "grpc-status" { ev.grpcStatus = ev.grpcStatus ?? Int(f.value) }
+            case 12:
+                switch f.name {
+                case "grpc-message": ev.grpcMessage = ev.grpcMessage ?? f.value
+                case "content-type": ev.contentType = ev.contentType ?? f.value
+                default: break
+                }
             default: break
             }
         }
     }
 
     // MARK: Streams
-
-    private mutating func stream(_ id: UInt32, create: Bool, _ origin: SegmentOrigin) -> Bool {
-        streamIndex(id, create: create, origin) != nil
-    }
 
     /// The stream's place in `streams` (created if `create` and allowed), valid until a stream is added or removed.
     private mutating func streamIndex(_ id: UInt32, create: Bool, _ origin: SegmentOrigin) -> Dictionary<UInt32, StreamState>.Index? {
@@ -812,74 +845,84 @@ public struct HTTP2ConnectionDecoder {
         return streams.index(forKey: id)
     }
 
-    private mutating func applyHeaderBlock(_ d: Int, _ pb: PendingBlock, _ fields: [HTTP2HeaderField]?,
-                                           _ ev: HTTP2FrameEvent) {
-        let origin = SegmentOrigin(frame: ev.frame, ts: ev.ts)
+    // A stream is read and updated in place (`Self.f(&streams.values[i], …)`): reading `streams.values[i].x`
+    // copies the whole state out first (its strings retained and released).
+
+    private mutating func applyHeaderBlock(_ d: Int, _ pb: PendingBlock, _ fields: [HTTP2HeaderField]?) {
+        let origin = SegmentOrigin(frame: pb.first.frame, ts: pb.first.ts)
         if pb.isPush {
-            guard ev.malformed == nil || ev.malformed == .h2FrameTooLarge, pb.promised != 0 else { return }
-            guard stream(pb.promised, create: true, origin) else { return }
-            streams[pb.promised]!.s.pushed = true
-            streams[pb.promised]!.e0 = true
-            streams[pb.promised]!.s.requestStart = ev.ts
-            streams[pb.promised]!.s.requestFrame = ev.frame
-            streams[pb.promised]!.blocks0 = 1
-            if fields == nil { streams[pb.promised]!.s.headersUndecodable = true }
-            copyRequest(pb.promised, ev)
+            guard pb.first.malformed == nil || pb.first.malformed == .h2FrameTooLarge, pb.promised != 0 else { return }
+            guard let i = streamIndex(pb.promised, create: true, origin) else { return }
+            Self.promised(&streams.values[i], pb.first, undecodable: fields == nil)
             return
         }
         let id = pb.stream
-        // Updated in place through its index.
         guard id != 0, let i = streamIndex(id, create: true, origin) else { return }
-        streams.values[i].s.frames += pb.events.count
-        if fields == nil { streams.values[i].s.headersUndecodable = true }
-        if d == 0 {
-            if streams.values[i].blocks0 == 0 {
-                streams.values[i].s.requestStart = ev.ts
-                streams.values[i].s.requestFrame = ev.frame
-                copyRequest(i, ev)
-            }
-            streams.values[i].blocks0 += 1
-        } else {
-            if let st = ev.status {
-                if (st < 100 || st >= 200) && !streams.values[i].finalResponse {
-                    streams.values[i].finalResponse = true
-                    streams.values[i].s.status = st
-                    streams.values[i].s.responseHeaders = ev.ts
-                    streams.values[i].s.responseFrame = ev.frame
-                }
-            } else if fields == nil && streams.values[i].s.responseHeaders == nil {
-                streams.values[i].s.responseHeaders = ev.ts
-                streams.values[i].s.responseFrame = ev.frame
-            }
-            if let g = ev.grpcStatus { streams.values[i].s.grpcStatus = g }
-            if let m = ev.grpcMessage { streams.values[i].s.grpcMessage = m }
-            if let c = ev.contentType, streams.values[i].s.contentType == nil { streams.values[i].s.contentType = c }
-            streams.values[i].blocks1 += 1
-        }
+        Self.headerBlock(&streams.values[i], from: d, frames: pb.frames, undecodable: fields == nil, pb.first)
         if pb.endStream { endSide(d, id, origin) }
     }
 
-    private mutating func copyRequest(_ id: UInt32, _ ev: HTTP2FrameEvent) {
-        copyRequest(streams.index(forKey: id)!, ev)
+    private static func promised(_ st: inout StreamState, _ ev: HTTP2FrameEvent, undecodable: Bool) {
+        st.s.pushed = true
+        st.e0 = true
+        st.s.requestStart = ev.ts
+        st.s.requestFrame = ev.frame
+        st.blocks0 = 1
+        if undecodable { st.s.headersUndecodable = true }
+        copyRequest(&st, ev)
     }
 
-    private mutating func copyRequest(_ i: Dictionary<UInt32, StreamState>.Index, _ ev: HTTP2FrameEvent) {
-        streams.values[i].s.method = ev.method
-        streams.values[i].s.path = ev.path
-        streams.values[i].s.authority = ev.authority
-        streams.values[i].s.scheme = ev.scheme
-        if let c = ev.contentType { streams.values[i].s.contentType = c }
+    private static func headerBlock(_ st: inout StreamState, from d: Int, frames: Int, undecodable: Bool, _ ev: HTTP2FrameEvent) {
+        st.s.frames += frames
+        if undecodable { st.s.headersUndecodable = true }
+        if d == 0 {
+            if st.blocks0 == 0 {
+                st.s.requestStart = ev.ts
+                st.s.requestFrame = ev.frame
+                copyRequest(&st, ev)
+            }
+            st.blocks0 += 1
+        } else {
+            if let status = ev.status {
+                if (status < 100 || status >= 200) && !st.finalResponse {
+                    st.finalResponse = true
+                    st.s.status = status
+                    st.s.responseHeaders = ev.ts
+                    st.s.responseFrame = ev.frame
+                }
+            } else if undecodable && st.s.responseHeaders == nil {
+                st.s.responseHeaders = ev.ts
+                st.s.responseFrame = ev.frame
+            }
+            if let g = ev.grpcStatus { st.s.grpcStatus = g }
+            if let m = ev.grpcMessage { st.s.grpcMessage = m }
+            if let c = ev.contentType, st.s.contentType == nil { st.s.contentType = c }
+            st.blocks1 += 1
+        }
+    }
+
+    private static func copyRequest(_ st: inout StreamState, _ ev: HTTP2FrameEvent) {
+        st.s.method = ev.method
+        st.s.path = ev.path
+        st.s.authority = ev.authority
+        st.s.scheme = ev.scheme
+        if let c = ev.contentType { st.s.contentType = c }
     }
 
     private mutating func endSide(_ d: Int, _ id: UInt32, _ origin: SegmentOrigin) {
-        guard streams[id] != nil else { return }
+        guard let i = streams.index(forKey: id) else { return }
+        if Self.endSide(&streams.values[i], d, origin.ts) { closeStream(id, .endStream, origin) }
+    }
+
+    /// Marks the side ended; true when both are.
+    private static func endSide(_ st: inout StreamState, _ d: Int, _ ts: Timestamp) -> Bool {
         if d == 0 {
-            streams[id]!.e0 = true
-            streams[id]!.s.requestEnd = origin.ts
+            st.e0 = true
+            st.s.requestEnd = ts
         } else {
-            streams[id]!.e1 = true
+            st.e1 = true
         }
-        if streams[id]!.e0 && streams[id]!.e1 { closeStream(id, .endStream, origin) }
+        return st.e0 && st.e1
     }
 
     private mutating func closeStream(_ id: UInt32, _ how: HTTP2StreamEnd, _ origin: SegmentOrigin) {
@@ -887,7 +930,7 @@ public struct HTTP2ConnectionDecoder {
         st.s.endedBy = how
         st.s.end = origin.ts
         st.s.endFrame = origin.frame
-        for d in 0..<2 {
+        for d in 0..<2 where !openStalls.isEmpty {
             let key = UInt64(d) << 32 | UInt64(id)
             if let idx = openStalls.removeValue(forKey: key) {
                 stallRecords[idx].duration = origin.ts - stallRecords[idx].start
@@ -916,13 +959,12 @@ public struct HTTP2ConnectionDecoder {
     private mutating func onData(_ d: Int, _ id: UInt32, _ length: Int, _ end: Bool, _ origin: SegmentOrigin) {
         let i = streamIndex(id, create: true, origin)
         let known = i != nil
-        if let i { streams.values[i].s.dataBytes[d] += length; streams.values[i].s.frames += 1 }
+        if let i { Self.data(&streams.values[i], from: d, length) }
         if flowKnown {
             dirs[d].connWindow -= Int64(length)
             if dirs[d].connWindow < 0 { anomalies.add(.h2FlowControlViolation, frame: origin.frame) }
             if let i {
-                let w: Int64
-                if d == 0 { streams.values[i].w0 -= Int64(length); w = streams.values[i].w0 } else { streams.values[i].w1 -= Int64(length); w = streams.values[i].w1 }
+                let w = Self.addWindow(&streams.values[i], d, -Int64(length))
                 if w < 0 { anomalies.add(.h2FlowControlViolation, frame: origin.frame) }
                 checkStall(d, id, w, hadMore: !end, origin)
             }
@@ -934,6 +976,18 @@ public struct HTTP2ConnectionDecoder {
         }
     }
 
+    private static func data(_ st: inout StreamState, from d: Int, _ length: Int) {
+        st.s.dataBytes[d] += length
+        st.s.frames += 1
+    }
+
+    /// The stream's window for `d`'s sender moved by `delta`; the new window.
+    private static func addWindow(_ st: inout StreamState, _ d: Int, _ delta: Int64) -> Int64 {
+        if d == 0 { st.w0 += delta; return st.w0 }
+        st.w1 += delta
+        return st.w1
+    }
+
     private mutating func onWindowUpdate(sender d: Int, _ id: UInt32, _ inc: Int64, _ origin: SegmentOrigin) {
         guard flowKnown else { return }
         if id == 0 {
@@ -941,8 +995,7 @@ public struct HTTP2ConnectionDecoder {
             if dirs[d].connWindow > 0x7fff_ffff { anomalies.add(.h2WindowOverflow, frame: origin.frame) }
             checkStall(d, 0, dirs[d].connWindow, hadMore: true, origin)
         } else if let i = streams.index(forKey: id) {
-            let w: Int64
-            if d == 0 { streams.values[i].w0 += inc; w = streams.values[i].w0 } else { streams.values[i].w1 += inc; w = streams.values[i].w1 }
+            let w = Self.addWindow(&streams.values[i], d, inc)
             if w > 0x7fff_ffff { anomalies.add(.h2WindowOverflow, frame: origin.frame) }
             checkStall(d, id, w, hadMore: true, origin)
         }
@@ -1003,7 +1056,8 @@ public struct HTTP2ConnectionDecoder {
     public func hpackState(_ direction: FlowDirection) -> String? { dirs[Int(direction.rawValue)].hpackBroken }
 
     /// End of capture or connection. Emits frames still held (a header block whose CONTINUATIONs never
-    /// came, reported undecodable) through `emit`, then returns the summary. Call once.
+    /// came, reported undecodable) through `emit`, then returns the summary. Call once, and with an
+    /// `hpackPool` feed nothing after it (its HPACK decoders went back to the pool).
     public mutating func finish(at ts: Timestamp, emit: (HTTP2FrameEvent) -> Void = { _ in }) -> HTTP2ConnectionSummary {
         for d in 0..<2 where dirs[d].mode == .hunting && dirs[d].held.count >= 9 {
             let o = dirs[d].heldOrigins.last?.0 ?? SegmentOrigin(frame: 0, ts: ts)
@@ -1019,6 +1073,7 @@ public struct HTTP2ConnectionDecoder {
         sum.firstTs = firstTs
         sum.lastTs = lastTs
         var all = finished
+        finished = []   // `all` alone holds them: sorted in place, not copied
         for id in streams.keys.sorted() {
             var s = streams[id]!.s
             s.endedBy = .unfinished
@@ -1038,6 +1093,12 @@ public struct HTTP2ConnectionDecoder {
         sum.frames = [dirs[0].frames, dirs[1].frames]
         sum.bytes = [dirs[0].bytes, dirs[1].bytes]
         finishedAt = ts
+        if let pool = hpackPool {
+            for d in 0..<2 {
+                if let h = dirs[d].hpack { pool.give(h) }
+                dirs[d].hpack = nil
+            }
+        }
         return sum
     }
 }

@@ -8,29 +8,78 @@ import NetcorrWire
 /// A TCP connection and whatever reads its byte streams. A class: the table holds a reference, so a packet
 /// updates the connection where it lies (its state is not copied out of the table and back per packet).
 final class ConnectionEntry {
-    var conn: TCPConnection
-    var app: AppDispatch
-    init(conn: TCPConnection, app: AppDispatch) { self.conn = conn; self.app = app }
+    struct Parts {
+        var conn: TCPConnection
+        var app: AppDispatch
+    }
+    /// One stored property, so that a packet's visit (`withParts`) is one access: a class's properties are
+    /// checked for exclusive access at run time on every access, and a packet reads and updates them a dozen
+    /// times. `conn` and `app` are each an access to it: never hold one while using the other (`withParts`).
+    var parts: Parts
+    var conn: TCPConnection {
+        _read { yield parts.conn }
+        _modify { yield &parts.conn }
+    }
+    var app: AppDispatch {
+        _read { yield parts.app }
+        _modify { yield &parts.app }
+    }
+    init(conn: TCPConnection, app: AppDispatch) { parts = Parts(conn: conn, app: app) }
+
+    /// Both parts for the duration of `body`, in one access.
+    @inline(__always)
+    func withParts<R>(_ body: (UnsafeMutablePointer<TCPConnection>, UnsafeMutablePointer<AppDispatch>) -> R) -> R {
+        withUnsafeMutablePointer(to: &parts) { p in
+            withUnsafeMutablePointer(to: &p.pointee.conn) { c in withUnsafeMutablePointer(to: &p.pointee.app) { a in body(c, a) } }
+        }
+    }
 }
 
 /// Feeds a connection's in-order bytes to its reader and hands HTTP/2 frames straight to the pipeline's sink, in
 /// order, without buffering (and copying) them; other readers' output waits in `AppDispatch` as before.
-struct DirectSink<S: EventSink>: StreamSink {
-    let entry: ConnectionEntry
-    let sink: UnsafeMutablePointer<S>
+struct DirectSink: StreamSink {
+    let app: UnsafeMutablePointer<AppDispatch>
+    /// The pipeline's sink and its type, to call it through. Not a generic parameter: the pipeline's generic code
+    /// runs unspecialized (its sink type is the caller's), so a `DirectSink<S>` had its type metadata looked up
+    /// at run time on every packet.
+    let sink: UnsafeMutableRawPointer
+    let sinkType: any EventSink.Type
+
+    init<S: EventSink>(app: UnsafeMutablePointer<AppDispatch>, sink: UnsafeMutablePointer<S>) {
+        self.app = app
+        self.sink = UnsafeMutableRawPointer(sink)
+        sinkType = S.self
+    }
 
     mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
-        if case .sniff = entry.app.reader { entry.app.sniff(b) }
-        guard case .h2(let d) = entry.app.reader else {
-            entry.app.bytes(b, direction: direction, origin: origin)
+        if case .sniff = app.pointee.reader { app.pointee.sniff(b) }
+        guard case .h2(let d) = app.pointee.reader else {
+            app.pointee.bytes(b, direction: direction, origin: origin)
             return
         }
-        d.value.receive(b, direction: direction, origin: origin) { sink.pointee.h2($0) }
-        if d.value.isStopped { entry.app.reader = .none }
+        if d.value.receiveReportingStop(b, direction: direction, origin: origin, emit: { sinkType.h2(at: sink, $0) }) {
+            app.pointee.reader = .none
+        }
     }
 
     mutating func gap(_ count: Int, direction: FlowDirection, origin: SegmentOrigin) {
-        entry.app.gap(count, direction: direction, origin: origin)
+        app.pointee.gap(count, direction: direction, origin: origin)
+    }
+}
+
+extension EventSink {
+    /// `h2` of the sink that `p` points to (a `Self`).
+    @inline(__always)
+    static func h2(at p: UnsafeMutableRawPointer, _ e: HTTP2FrameEvent) { p.assumingMemoryBound(to: Self.self).pointee.h2(e) }
+}
+
+extension HTTP2ConnectionDecoder {
+    /// `receive`, then whether the decoder stopped: one access to a boxed decoder instead of two.
+    @inline(__always)
+    mutating func receiveReportingStop(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin,
+                                       emit: (HTTP2FrameEvent) -> Void) -> Bool {
+        receive(b, direction: direction, origin: origin, emit: emit)
+        return isStopped
     }
 }
 
@@ -54,9 +103,14 @@ struct AppDispatch: StreamSink {
     var reader: Reader
     var client: Endpoint
     var server: Endpoint
+    /// The pipeline's: HTTP/2 readers take their HPACK decoders from it and give them back when finished.
+    let hpackPool: HPACKDecoderPool
     var dnsOut: [(payload: [UInt8], origin: SegmentOrigin, direction: FlowDirection)] = []
     var h2Out: [HTTP2FrameEvent] = []
     var anomalies: [(Anomaly, Int)] = []
+
+    /// Something for `Pipeline.drainApp` to hand on.
+    var hasOutput: Bool { !anomalies.isEmpty || !dnsOut.isEmpty || !h2Out.isEmpty }
 
     mutating func bytes(_ b: UnsafeRawBufferPointer, direction: FlowDirection, origin: SegmentOrigin) {
         switch reader {
@@ -65,8 +119,7 @@ struct AppDispatch: StreamSink {
             sniff(b)
             bytes(b, direction: direction, origin: origin)
         case .h2(let d):
-            d.value.receive(b, direction: direction, origin: origin) { h2Out.append($0) }
-            if d.value.isStopped { reader = .none }
+            if d.value.receiveReportingStop(b, direction: direction, origin: origin, emit: { h2Out.append($0) }) { reader = .none }
         case .tls(let t):
             t.value.receive(b, direction: direction, origin: origin) { _ in }
         case .dns(var f):
@@ -83,7 +136,7 @@ struct AppDispatch: StreamSink {
         if b.count >= 3 && b[0] == 22 && b[1] == 3 {
             reader = .tls(Box(TLSStreamObserver(client: client, server: server)))
         } else {
-            reader = .h2(Box(HTTP2ConnectionDecoder(client: client, server: server)))
+            reader = .h2(Box(HTTP2ConnectionDecoder(client: client, server: server, hpackPool: hpackPool)))
         }
     }
 
@@ -154,33 +207,49 @@ extension Pipeline {
         // A copy of a packet already seen on another interface adds nothing to the stream or the counts.
         if duplicateOf != nil { return }
         let key = FlowKey(src, dst, .tcp)
-        let entry: ConnectionEntry
-        if let e = connections[key], !e.conn.startsNewConnection(t, from: src) {
-            entry = e
-        } else {
+        let payload = b.extracting(t.payload)
+        var entry = connections[key]
+        var fed = entry.flatMap { Self.feed($0, t, src: src, payload: payload, origin: origin, known: true, sink: &sink) }
+        if fed == nil {
             // tshark's rule for a new tcp.stream: a SYN whose ISN differs from the one this connection knows.
-            if connections[key] != nil {
+            if entry != nil {
                 closeConnection(key, sink: &sink)
             } else if connections.count >= options.maxConnections {
                 evictIdle(sink: &sink)
             }
-            entry = newConnection(t, src: src, dst: dst, origin: origin)
-            connections[key] = entry
+            let e = newConnection(t, src: src, dst: dst, origin: origin)
+            connections[key] = e
+            entry = e
+            fed = Self.feed(e, t, src: src, payload: payload, origin: origin, known: false, sink: &sink)
         }
-        let d = entry.conn.direction(from: src)
-        let wasClosed = entry.conn.isClosed
-        b.extracting(t.payload).withUnsafeBytes { raw in
-            withUnsafeMutablePointer(to: &sink) { p in
-                var direct = DirectSink(entry: entry, sink: p)
-                entry.conn.segment(t, direction: d, payload: raw, origin: origin, sink: &direct)
-            }
-        }
-        drainApp(entry, sink: &sink)
-        let closedNow = entry.conn.isClosed
+        guard let entry, let (wasClosed, closedNow, pending) = fed else { return }
+        if pending { drainApp(entry, sink: &sink) }
         if closedNow, case .h2 = entry.app.reader { finishApp(entry, sink: &sink) }
         if closedNow, case .tls = entry.app.reader { finishApp(entry, sink: &sink) }
         if closedNow && !wasClosed { closing.append((key, origin.ts)) }
         sweepClosed(now: origin.ts, sink: &sink)
+    }
+
+    /// The segment through the connection to its reader, both visited once. Nil, and nothing done, when the
+    /// connection was `known` before and this segment starts a new one (`TCPConnection.startsNewConnection`).
+    /// Else whether it was closed before, is closed now, and has output for `drainApp`.
+    static func feed<S: EventSink>(_ entry: ConnectionEntry, _ t: TCPHeader, src: Endpoint, payload: Span<UInt8>,
+                                   origin: SegmentOrigin, known: Bool, sink: inout S) -> (Bool, Bool, Bool)? {
+        payload.withUnsafeBytes { raw in
+            withUnsafeMutablePointer(to: &sink) { p in
+                entry.withParts { conn, app in
+                    // Only a SYN without ACK can start one: the flags first (the call copies the connection's
+                    // analysis, ~300 bytes, to read two fields).
+                    if known && t.flags.contains(.syn) && !t.flags.contains(.ack) && conn.pointee.startsNewConnection(t, from: src) {
+                        return nil
+                    }
+                    let wasClosed = conn.pointee.isClosed
+                    var direct = DirectSink(app: app, sink: p)
+                    conn.pointee.segment(t, direction: conn.pointee.direction(from: src), payload: raw, origin: origin, sink: &direct)
+                    return (wasClosed, conn.pointee.isClosed, app.pointee.hasOutput)
+                }
+            }
+        }
     }
 
     mutating func newConnection(_ t: TCPHeader, src: Endpoint, dst: Endpoint, origin: SegmentOrigin) -> ConnectionEntry {
@@ -200,9 +269,10 @@ extension Pipeline {
             ? .dns(DNSOverTCPFramer()) : .sniff
         return ConnectionEntry(conn: TCPConnection(initiator: initiator, responder: responder, origin: origin,
                                                    sawOpening: opening, limits: options.reassembly),
-                               app: AppDispatch(reader: reader, client: initiator, server: responder))
+                               app: AppDispatch(reader: reader, client: initiator, server: responder, hpackPool: hpackPool))
     }
 
+    /// Anything waiting in `AppDispatch` for the pipeline (see `hasOutput`).
     mutating func drainApp<S: EventSink>(_ e: ConnectionEntry, sink: inout S) {
         if !e.app.anomalies.isEmpty {
             for (a, f) in e.app.anomalies { stats.anomalies.add(a, frame: f) }
@@ -255,7 +325,7 @@ extension Pipeline {
     /// The connection's byte streams are over: deliver what waits, settle the application reader (its HTTP/2
     /// summary, its TLS description) and free it. The small TCP record may stay a while for late packets.
     mutating func finishApp<S: EventSink>(_ e: ConnectionEntry, sink: inout S) {
-        e.conn.flush(sink: &e.app)
+        e.withParts { conn, app in conn.pointee.flush(sink: &app.pointee) }
         drainApp(e, sink: &sink)
         if case .tls(let t) = e.app.reader { sink.tls(t.value.finish(at: e.conn.lastTS)) }
         if case .h2(let d) = e.app.reader {
@@ -282,65 +352,64 @@ extension Pipeline {
 struct DuplicateDetector {
     struct Seen { var hash: UInt64; var frame: Int; var ts: Timestamp; var iface: Int64 }
     var ring = [Seen](repeating: Seen(hash: 0, frame: 0, ts: Timestamp(nanoseconds: 0), iface: -1), count: 64)
-    var hashes = [UInt64](repeating: 0, count: 64)
     var next = 0
+    /// How many ring entries (real ones: frame ≠ 0) have a hash in each bucket (its top bits): when a packet's
+    /// bucket is empty no entry can match and the ring is not scanned (most packets are not copies).
+    var buckets = [UInt8](repeating: 0, count: 1024)
+
+    @inline(__always) static func bucket(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 54) }
+    /// One FNV-1a step over a word. (A function of its arguments, not a closure over the hash: a nested
+    /// function capturing a local var had every call checked for exclusive access at run time.)
+    @inline(__always) static func mix(_ h: UInt64, _ x: UInt64) -> UInt64 { (h ^ x) &* 0x0000_0100_0000_01b3 }
+    @inline(__always) static func mix(_ h: UInt64, _ a: IPAddress) -> UInt64 {
+        switch a {
+        case .v4(let x): return mix(h, UInt64(x))
+        case .v6(let hi, let lo): return mix(mix(h, hi), lo)
+        }
+    }
 
     mutating func check(_ b: Span<UInt8>, ip: IPHeader, link: LinkHeader, frame: Int, ts: Timestamp, window: Duration) -> Int? {
         guard link.interfaceIndex >= 0 || link.packetType >= 0 else { return nil }
         // FNV-1a over the addresses, the IPv4 id and the upper-layer bytes (TTL and checksum may change when
         // the packet is routed between the two capture points).
-        // No nested function captures `h`: a captured var is boxed, and every access to the box was an
-        // exclusivity check (a third of this function's instructions).
-        let p: UInt64 = 0x0000_0100_0000_01b3
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        switch (ip.src, ip.dst) {
-        case (.v4(let x), .v4(let y)):
-            h = (h ^ UInt64(x)) &* p; h = (h ^ UInt64(y)) &* p
-        case (.v6(let a, let b), .v6(let c, let d)):
-            h = (h ^ a) &* p; h = (h ^ b) &* p; h = (h ^ c) &* p; h = (h ^ d) &* p
-        default:
-            // One packet has one IP version; the mixed case is not reached, but is hashed the same way.
-            for a in [ip.src, ip.dst] {
-                switch a {
-                case .v4(let x): h = (h ^ UInt64(x)) &* p
-                case .v6(let hi, let lo): h = (h ^ hi) &* p; h = (h ^ lo) &* p
-                }
-            }
-        }
-        h = (h ^ UInt64(ip.proto)) &* p
-        h = (h ^ UInt64(ip.payload.count)) &* p
-        if ip.version == 4 { h = (h ^ UInt64(b.u16(link.payloadOffset + 4))) &* p }
-        var i = ip.payload.lowerBound
-        let end = min(ip.payload.upperBound, i + 512, b.count)
+        h = Self.mix(h, ip.src)
+        h = Self.mix(h, ip.dst)
+        h = Self.mix(Self.mix(h, UInt64(ip.proto)), UInt64(ip.payload.count))
+        if ip.version == 4 { h = Self.mix(h, UInt64(b.u16(link.payloadOffset + 4))) }
+        let start = ip.payload.lowerBound
+        let end = min(ip.payload.upperBound, start + 512, b.count)
         // 32 bytes at a time in four independent lanes (each multiply waits only on its own lane), folded in;
         // then eight bytes at a time, then the rest one by one. Unaligned loads: the byte order does not matter
         // to a hash.
         h = b.withUnsafeBytes { raw in
+            var i = start
             var l1: UInt64 = 0x8422_2325_cbf2_9ce4, l2: UInt64 = 0x9ce4_cbf2_2325_8422, l3: UInt64 = 0x2325_8422_9ce4_cbf2
             var l0 = h
             while i + 32 <= end {
-                l0 = (l0 ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* p
-                l1 = (l1 ^ raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* p
-                l2 = (l2 ^ raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* p
-                l3 = (l3 ^ raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* p
+                l0 = Self.mix(l0, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                l1 = Self.mix(l1, raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
+                l2 = Self.mix(l2, raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))
+                l3 = Self.mix(l3, raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
                 i += 32
             }
-            var x = l0
-            x = (x ^ l1) &* p; x = (x ^ l2) &* p; x = (x ^ l3) &* p
-            while i + 8 <= end { x = (x ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* p; i += 8 }
-            while i < end { x = (x ^ UInt64(raw[i])) &* p; i += 1 }
+            var x = Self.mix(Self.mix(Self.mix(l0, l1), l2), l3)
+            while i + 8 <= end { x = Self.mix(x, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)); i += 8 }
+            while i < end { x = Self.mix(x, UInt64(raw[i])); i += 1 }
             return x
         }
         let iface = Int64(link.interfaceIndex) << 16 | Int64(link.packetType & 0xff)
         var found: Int?
-        // The hashes alone are scanned (one word each, in ring order as before); the rest only on a match.
-        for i in hashes.indices where hashes[i] == h {
-            let s = ring[i]
-            if s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) { found = s.frame; break }
+        if buckets[Self.bucket(h)] != 0 {
+            for s in ring where s.hash == h && s.frame != 0 && s.iface != iface && ts - s.ts <= window && !(ts < s.ts) {
+                found = s.frame
+                break
+            }
         }
         if found == nil {
+            if ring[next].frame != 0 { buckets[Self.bucket(ring[next].hash)] -= 1 }
             ring[next] = Seen(hash: h, frame: frame, ts: ts, iface: iface)
-            hashes[next] = h
+            buckets[Self.bucket(h)] += 1
             next = (next + 1) % ring.count
         }
         return found

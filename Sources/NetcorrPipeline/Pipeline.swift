@@ -1,5 +1,6 @@
 import NetcorrCore
 import NetcorrDNS
+import NetcorrHTTP2
 import NetcorrTCP
 import NetcorrWire
 
@@ -57,6 +58,8 @@ public struct Pipeline {
     /// `options.dnsPorts` as a bitmap: one load per packet instead of two Set lookups.
     let dnsPortBits: [UInt64]
     var dnsNames = DNSNameCache()
+    /// HPACK decoders of finished HTTP/2 connections, for the next ones.
+    let hpackPool = HPACKDecoderPool()
 
     public init(linkType: Int32, options: PipelineOptions = .init()) {
         self.linkType = LinkType(rawValue: linkType)

@@ -6,15 +6,14 @@ public struct DNSSummary {
     public struct Key: Hashable, Comparable {
         public var qname: String
         public var server: Endpoint
-        let hash: UInt64
+        let nameHash: UInt64
         /// `nameHash` is `FastHash.name(qname)` (the transaction carries it).
         init(qname: String, nameHash: UInt64, server: Endpoint) {
-            self.qname = qname; self.server = server
-            hash = nameHash ^ FastHash.endpoint(server) &* 0x9e37_79b9_7f4a_7c15
+            self.qname = qname; self.server = server; self.nameHash = nameHash
         }
-        public func hash(into h: inout Hasher) { h.combine(hash) }
-        public func _rawHashValue(seed: Int) -> Int { FastHash.finish(hash, seed: seed) }
-        public static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.server == b.server && a.qname == b.qname }
+        public func hash(into h: inout Hasher) { h.combine(nameHash); h.combine(server) }
+        public func _rawHashValue(seed: Int) -> Int { FastHash.value(FastHash.step(server.words(FastHash.start(seed)), nameHash)) }
+        public static func == (a: Key, b: Key) -> Bool { a.nameHash == b.nameHash && a.server == b.server && a.qname == b.qname }
         public static func < (a: Key, b: Key) -> Bool { (a.qname, a.server) < (b.qname, b.server) }
     }
     public struct Row {

@@ -91,9 +91,7 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         if logFirst { readLogs(&sink) }
-        while reader.next({ span, info in
-            pipeline.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &sink)
-        }) {}
+        Self.decode(reader, &pipeline, &sink)
         pipeline.finish(sink: &sink)
         sink.evidence.finishDNS()
         if let err = reader.readError {
@@ -118,6 +116,14 @@ struct ReplayCommand: ParsableCommand {
             Output.print("\n" + FindingsText(colour: report.colour, captureStart: pipeline.stats.firstTS).render(analysis))
         }
         if !analysis.findings.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The decode loop. The pipeline and the sink come in inout: as vars that `run`'s closures capture, each
+    /// packet's access to them was checked for exclusivity at run time.
+    static func decode(_ reader: PcapFileReader, _ pipeline: inout Pipeline, _ sink: inout ReplaySink) {
+        reader.forEach { span, info in
+            pipeline.packet(span, frame: info.frame, ts: info.ts, wireLength: info.wireLength, sink: &sink)
+        }
     }
 
     func render(pipeline: Pipeline, sink: ReplaySink, reader: PcapFileReader) -> String {
