@@ -42,9 +42,12 @@ public enum DNSParser {
         var m = DNSMessage(id: h.id, flags: h.flags, qdcount: h.qdcount, ancount: h.ancount,
                            nscount: h.nscount, arcount: h.arcount)
         var off = 12
+        // The first problem met, kept in a local and stored once (the message's `malformed` is a String: reading
+        // and writing it through every name walk retained and released it each time).
+        var problem: Anomaly?
         do throws(DecodeError) {
             for i in 0..<h.qdcount {   // RFC 1035 §4.1.2
-                let (name, hash, next) = try readName(b, at: off, problem: &m.malformedAnomaly, names: &names)
+                let (name, hash, next) = try readName(b, at: off, problem: &problem, names: &names)
                 guard b.count >= next + 4 else { throw DecodeError(.dnsTruncated, at: next) }
                 if i == 0 {
                     m.setQname(name, hash: hash)
@@ -58,25 +61,25 @@ public enum DNSParser {
             for i in 0..<total {   // RFC 1035 §4.1.3
                 let section: DNSRecord.Section = i < h.ancount ? .answer : i < h.ancount + h.nscount ? .authority : .additional
                 if !records {
-                    let next = try skipName(b, at: off, problem: &m.malformedAnomaly)
+                    let next = try skipName(b, at: off, problem: &problem)
                     guard b.count >= next + 10 else { throw DecodeError(.dnsTruncated, at: next) }
                     let type = b.u16(next)
                     let rdlen = Int(b.u16(next + 8))
                     let rd = next + 10
                     guard b.count >= rd + rdlen else { throw DecodeError(.dnsRecordOverrun, at: next + 8) }
                     off = rd + rdlen
-                    if type == 41 { m.edns = edns(b, rd: rd, rdlen: rdlen, rclass: b.u16(next + 2), ttl: b.u32(next + 4), malformed: &m.malformed) }
+                    if type == 41 { m.edns = edns(b, rd: rd, rdlen: rdlen, rclass: b.u16(next + 2), ttl: b.u32(next + 4), malformed: &problem) }
                     if checked < limits.maxRecords {
                         checked += 1
                         do throws(DecodeError) {
-                            try checkRdata(b, type: type, at: rd, length: rdlen, problem: &m.malformedAnomaly)
+                            try checkRdata(b, type: type, at: rd, length: rdlen, problem: &problem)
                         } catch {
-                            if m.malformed == nil { m.malformed = error.anomaly.rawValue }
+                            if problem == nil { problem = error.anomaly }
                         }
                     }
                     continue
                 }
-                let (name, _, next) = try readName(b, at: off, problem: &m.malformedAnomaly, names: &names)
+                let (name, _, next) = try readName(b, at: off, problem: &problem, names: &names)
                 guard b.count >= next + 10 else { throw DecodeError(.dnsTruncated, at: next) }
                 let type = DNSType(rawValue: b.u16(next))
                 let rclass = b.u16(next + 2)
@@ -85,13 +88,13 @@ public enum DNSParser {
                 let rd = next + 10
                 guard b.count >= rd + rdlen else { throw DecodeError(.dnsRecordOverrun, at: next + 8) }
                 off = rd + rdlen
-                if type == .opt { m.edns = edns(b, rd: rd, rdlen: rdlen, rclass: rclass, ttl: ttl, malformed: &m.malformed) }
+                if type == .opt { m.edns = edns(b, rd: rd, rdlen: rdlen, rclass: rclass, ttl: ttl, malformed: &problem) }
                 if m.records.count < limits.maxRecords {
                     var data: String?
                     do throws(DecodeError) {
-                        data = try rdata(b, type: type, at: rd, length: rdlen, problem: &m.malformedAnomaly)
+                        data = try rdata(b, type: type, at: rd, length: rdlen, problem: &problem)
                     } catch {
-                        if m.malformed == nil { m.malformed = error.anomaly.rawValue }
+                        if problem == nil { problem = error.anomaly }
                         data = nil
                     }
                     m.records.append(DNSRecord(section: section, name: name, type: type, rclass: rclass, ttl: ttl,
@@ -99,19 +102,20 @@ public enum DNSParser {
                 }
             }
         } catch {
-            if m.malformed == nil { m.malformed = error.anomaly.rawValue }
+            if problem == nil { problem = error.anomaly }
         }
+        m.malformedAnomaly = problem
         return m
     }
 
     /// RFC 6891 §6.1.2: the OPT pseudo-record.
-    static func edns(_ b: Span<UInt8>, rd: Int, rdlen: Int, rclass: UInt16, ttl: UInt32, malformed: inout String?) -> EDNSInfo {
+    static func edns(_ b: Span<UInt8>, rd: Int, rdlen: Int, rclass: UInt16, ttl: UInt32, malformed: inout Anomaly?) -> EDNSInfo {
         var codes: [UInt16] = []
         var o = rd
         while o < rd + rdlen {
             // Each option: code, length, data, all inside the record's data.
             guard o + 4 <= rd + rdlen, o + 4 + Int(b.u16(o + 2)) <= rd + rdlen else {
-                if malformed == nil { malformed = Anomaly.dnsBadEDNSOption.rawValue }
+                if malformed == nil { malformed = .dnsBadEDNSOption }
                 break
             }
             codes.append(b.u16(o))
