@@ -161,13 +161,14 @@ public struct Evidence: EventSink {
         let answered = (isHealthy(t) || noData) && !dnsLogClients.contains(t.client)
         // The usual case, in place (no move of the key's state out of the table and back): an answer held.
         if answered, let i = dnsKeys.index(forKey: k),
-           !(t.queryTS <= dnsKeys.values[i].hotUntil && dnsKeys.values[i].related(asciiLowercased(t.qname), at: t.queryTS)) {
+           !(t.queryTS <= dnsKeys.values[i].hotUntil && dnsKeys.values[i].settledRelated(asciiLowercased(t.qname), at: t.queryTS)) {
             dnsKeys.values[i].open -= 1
             healthyDNSFolded += Self.hold(t, in: &dnsKeys.values[i], at: now)
             if dnsSweep.map({ now - $0 > .seconds(2) }) ?? true { sweepDNS(now: now) }
             return
         }
         var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
+        s.settle()
         s.open -= 1
         if answered {
             if t.queryTS <= s.hotUntil && s.related(asciiLowercased(t.qname), at: t.queryTS) {
@@ -221,6 +222,7 @@ public struct Evidence: EventSink {
     /// its query or after it) belongs to a lookup that failed: it is kept with what is related to it, and marks
     /// the key as a failing query does.
     mutating func drain(_ s: inout DNSKeyState) {
+        s.settle()
         let pen = s.pen
         s.pen = []
         if s.saturated && pen.contains(where: { $0.answers == 0 }) {
@@ -268,14 +270,15 @@ public struct Evidence: EventSink {
             // Fields read in place: a copy of the state would retain and release its three arrays per key.
             guard dnsKeys.values[i].open <= 0 else { continue }
             if dnsKeys.values[i].drainable(at: now) { toDrain.append(dnsKeys.keys[i]); continue }
-            dnsKeys.values[i].forget(before: before)
+            // Applied when the key is next read (`settle`): forgetting here touched every key's name lists.
+            dnsKeys.values[i].forgetBefore = before
             if dnsKeys.values[i].pen.isEmpty && dnsKeys.values[i].hotUntil < now { gone.append(dnsKeys.keys[i]) }
         }
         for k in gone { dnsKeys[k] = nil }
         for k in toDrain {
             guard var st = dnsKeys.removeValue(forKey: k) else { continue }
             drain(&st)
-            st.forget(before: before)
+            st.forgetBefore = before
             if st.hotUntil >= now { dnsKeys[k] = st }
         }
     }
@@ -475,6 +478,7 @@ struct DNSKeyState {
     /// A query of this key: answers held until now are dropped first when their lookup could no longer take it
     /// (nothing open and more than 20 ms since the last answer). Returns how many were dropped.
     mutating func opened(_ name: String, hash: UInt64, at ts: Timestamp) {
+        settle()
         open += 1
         asked(name, hash: hash, at: ts)
     }
@@ -493,6 +497,7 @@ struct DNSKeyState {
     }
 
     mutating func failed(_ name: String, until: Timestamp) {
+        settle()
         if hotUntil < until { hotUntil = until }
         if let i = hot.firstIndex(where: { $0.name == name }) { if hot[i].until < until { hot[i].until = until }; return }
         if hot.count >= Self.followed { saturated = true; return }
@@ -511,6 +516,23 @@ struct DNSKeyState {
         if c == m.utf8.count || c == n.utf8.count { return true }
         for a in asked where a.name.utf8.count <= c && isLabelPrefix(a.name, of: m) { return true }
         return false
+    }
+
+    /// A sweep's `forget(before:)` not yet applied (`Timestamp.min`: none). Applying only the latest is the
+    /// same as applying each (forgetting is monotone and nothing is added between sweeps without `settle`).
+    var forgetBefore = Timestamp(nanoseconds: .min)
+
+    /// Applies the pending forget; every read of `hot`, `asked` or `saturated` comes after it.
+    mutating func settle() {
+        guard forgetBefore.nanoseconds != .min else { return }
+        forget(before: forgetBefore)
+        forgetBefore = Timestamp(nanoseconds: .min)
+    }
+
+    /// `related` after `settle`, in place.
+    mutating func settledRelated(_ m: String, at ts: Timestamp) -> Bool {
+        settle()
+        return related(m, at: ts)
     }
 
     /// Names asked or failed before `t` are forgotten (and the key is precise again once nothing is hot).
