@@ -23,7 +23,13 @@ public struct LogEvent: Hashable, Sendable {
     /// 0x…", "readFrame error on conn 0x…", "closing idle conn 0x…") or the server's http.Server pointer
     /// ("server connection from … on 0x…"). Different pointer kinds of one connection are different numbers.
     public var connID: UInt64?
-    public var frame: H2FrameSummary?
+    /// Boxed (one reference in the event, allocated only for lines that carry a frame): the summary is most
+    /// of an event's size, and every event is moved several times on its way to the reader.
+    public var frame: H2FrameSummary? {
+        @inlinable get { frameBox?.frame }
+        @inlinable set { if let f = newValue { frameBox = H2FrameBox(f) } else { frameBox = nil } }
+    }
+    @usableFromInline var frameBox: H2FrameBox?
     /// Header name and value for h2.header-encode / h2.header-decode (raw; see `Redactor`).
     public var headerName: String?
     public var headerValue: String?
@@ -34,41 +40,42 @@ public struct LogEvent: Hashable, Sendable {
     /// The fields few lines set (netdns, addresses, errors, CRI stream), boxed; nil while all of them are nil.
     /// A frame or header line then allocates nothing for them, and copying or destroying any event releases
     /// one reference for them all, not ten. Shared between copies until one of them writes (copy on write).
-    private var details: LogEventDetails?
+    @usableFromInline var details: LogEventDetails?
 
-    public init(file: String, line: Int, ts: Timestamp? = nil, tsSource: LogTimestampSource = .none,
+    /// (Inlinable, as the boxed fields' getters: the parser builds an event per line in another module.)
+    @inlinable public init(file: String, line: Int, ts: Timestamp? = nil, tsSource: LogTimestampSource = .none,
                 kind: LogEventKind, message: String) {
         self.file = file; self.line = line; self.ts = ts; self.tsSource = tsSource; self.kind = kind
         self.message = message
     }
 
     /// "stdout" / "stderr" when a CRI or `netcorr run` prefix said so.
-    public var stream: String? { get { self[\.stream] } set { self[\.stream] = newValue } }
+    public var stream: String? { @inlinable get { details?.f.stream } set { self[\.stream] = newValue } }
 
     // MARK: netdns
     /// The host name a line is about (hostLookupOrder, lookup errors, "failed to get client conn for").
-    public var host: String? { get { self[\.host] } set { self[\.host] = newValue } }
+    public var host: String? { @inlinable get { details?.f.host } set { self[\.host] = newValue } }
     /// The hostLookupOrder result: "files,dns", "dns,files", "dns", "files", "cgo", "mdns" …
-    public var order: String? { get { self[\.order] } set { self[\.order] = newValue } }
+    public var order: String? { @inlinable get { details?.f.order } set { self[\.order] = newValue } }
     /// netdns.conf: which resolver the line says is used ("go", "cgo", "dynamic"), or for the confVal line
     /// "netCgo=false netGo=true".
-    public var resolver: String? { get { self[\.resolver] } set { self[\.resolver] = newValue } }
+    public var resolver: String? { @inlinable get { details?.f.resolver } set { self[\.resolver] = newValue } }
 
     // MARK: Addresses named by the line
     /// DNS server ("lookup HOST on SERVER:53").
-    public var server: Endpoint? { get { self[\.server] } set { self[\.server] = newValue } }
+    public var server: Endpoint? { @inlinable get { details?.f.server } set { self[\.server] = newValue } }
     /// Local side of a socket ("read udp LOCAL->SERVER", "dial tcp LOCAL->REMOTE").
-    public var local: Endpoint? { get { self[\.local] } set { self[\.local] = newValue } }
+    public var local: Endpoint? { @inlinable get { details?.f.local } set { self[\.local] = newValue } }
     /// Remote side: a dial target, the conn peer ("to IP:PORT", "connection from IP:PORT").
-    public var remote: Endpoint? { get { self[\.remote] } set { self[\.remote] = newValue } }
+    public var remote: Endpoint? { @inlinable get { details?.f.remote } set { self[\.remote] = newValue } }
     /// "HOST:PORT" that is not an address ("failed to get client conn for example.com:443").
-    public var authority: String? { get { self[\.authority] } set { self[\.authority] = newValue } }
+    public var authority: String? { @inlinable get { details?.f.authority } set { self[\.authority] = newValue } }
 
     // MARK: Errors
     /// Classified error named in the line, if any (the most specific one found).
-    public var errorKind: GoErrorKind? { get { self[\.errorKind] } set { self[\.errorKind] = newValue } }
+    public var errorKind: GoErrorKind? { @inlinable get { details?.f.errorKind } set { self[\.errorKind] = newValue } }
     /// The Go error text that was classified (from the line, e.g. after "RoundTrip failure: ").
-    public var errorText: String? { get { self[\.errorText] } set { self[\.errorText] = newValue } }
+    public var errorText: String? { @inlinable get { details?.f.errorText } set { self[\.errorText] = newValue } }
 
     /// A boxed field: nil while there is no box; setting nil makes none.
     private subscript<T>(_ k: WritableKeyPath<LogEventDetails.Fields, T?>) -> T? {
@@ -89,7 +96,8 @@ public struct LogEvent: Hashable, Sendable {
 
     public static func == (a: LogEvent, b: LogEvent) -> Bool {
         guard a.file == b.file, a.line == b.line, a.ts == b.ts, a.tsSource == b.tsSource, a.kind == b.kind,
-              a.role == b.role, a.direction == b.direction, a.connID == b.connID, a.frame == b.frame,
+              a.role == b.role, a.direction == b.direction, a.connID == b.connID,
+              a.frameBox === b.frameBox || a.frame == b.frame,
               a.headerName == b.headerName, a.headerValue == b.headerValue, a.message == b.message
         else { return false }
         if a.details === b.details { return true }
@@ -105,16 +113,22 @@ public struct LogEvent: Hashable, Sendable {
 }
 
 /// `LogEvent`'s rarely set fields. Never mutated while shared (see `LogEvent.mutableDetails`).
-final class LogEventDetails: @unchecked Sendable {
-    struct Fields: Hashable {
-        var stream: String?
-        var host: String?, order: String?, resolver: String?
-        var server: Endpoint?, local: Endpoint?, remote: Endpoint?
-        var authority: String?
-        var errorKind: GoErrorKind?, errorText: String?
+@usableFromInline final class LogEventDetails: @unchecked Sendable {
+    @usableFromInline struct Fields: Hashable {
+        @usableFromInline var stream: String?
+        @usableFromInline var host: String?, order: String?, resolver: String?
+        @usableFromInline var server: Endpoint?, local: Endpoint?, remote: Endpoint?
+        @usableFromInline var authority: String?
+        @usableFromInline var errorKind: GoErrorKind?, errorText: String?
     }
-    var f: Fields
+    @usableFromInline var f: Fields
     init(_ f: Fields) { self.f = f }
+}
+
+/// `LogEvent.frame`, boxed. Never mutated: a new frame is a new box.
+@usableFromInline final class H2FrameBox: Sendable {
+    @usableFromInline let frame: H2FrameSummary
+    @inlinable init(_ frame: H2FrameSummary) { self.frame = frame }
 }
 
 /// Where `LogEvent.ts` came from.

@@ -145,15 +145,23 @@ struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
         withUnsafeBytes(of: k.rawValue) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
     }
 
+    /// Index + 1 of the key whose bits were last seen in each of 64 slots (picked by a hash of the bits): the
+    /// usual key is found with one probe; a miss (0, or other bits there) scans `bits` as before.
+    private var recent = [Int32](repeating: 0, count: 64)
+
     mutating func add(_ k: Key) {
         let b = Self.bits(k)
+        let slot = Int(truncatingIfNeeded: ((b.0 ^ b.1 &* 0x9e37_79b9_7f4a_7c15) &* 0x9e37_79b9_7f4a_7c15) >> 58)
+        let r = Int(recent.withUnsafeBufferPointer { $0[slot] }) - 1
+        if r >= 0, bits.withUnsafeBufferPointer({ $0[r] == b }) { counts[r] += 1; return }
         let hit = bits.withUnsafeBufferPointer { bs -> Int in
             for i in bs.indices where bs[i] == b { return i }
             return -1
         }
-        if hit >= 0 { counts[hit] += 1; return }
+        if hit >= 0 { counts[hit] += 1; recent[slot] = Int32(hit + 1); return }
         for i in keys.indices where keys[i] == k { counts[i] += 1; return }
         keys.append(k); bits.append(b); counts.append(1)
+        recent[slot] = Int32(keys.count)
     }
 
     var dictionary: [Key: Int] { Dictionary(uniqueKeysWithValues: zip(keys, counts)) }

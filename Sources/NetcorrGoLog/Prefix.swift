@@ -223,6 +223,12 @@ extension GoLogLineParser {
     private func skipShortFile(_ p: Bytes, _ i: Int) -> Int {
         let end = p.tokenEnd(from: i)
         guard end > i + 5, end < p.count, p[end - 1] == colon else { return i }
+        // It ends in ".go:" and digits before that colon: a necessary condition, tested backwards first, so
+        // that other first words ("http2:") are turned away without the scan below.
+        var d = end - 2
+        while d > i, p[d] &- 0x30 <= 9 { d -= 1 }
+        guard d < end - 2, d - 3 >= i, p[d] == colon, p[d - 1] == 0x6f, p[d - 2] == 0x67, p[d - 3] == 0x2e
+        else { return i }
         let tok = p.sub(i, end - 1)
         // The first ".go:" in the token (a plain scan: the token is short).
         var c = 0
