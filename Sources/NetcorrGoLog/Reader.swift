@@ -83,6 +83,8 @@ public struct GoLogReader {
             if n <= 0 {
                 eof = true
                 if !lineBuf.isEmpty || lineOversized {
+                    // The last line, without its newline, is counted when cut as every other line is.
+                    if lineOversized { lines.counts.oversizedLines += 1 }
                     let l = lineBuf
                     l.withUnsafeBufferPointer { lines.handle($0, firstOfFile: lines.lineNumber == 0) }
                     lineBuf.removeAll(keepingCapacity: true); lineOversized = false

@@ -129,6 +129,18 @@ let frameLine = "http2: Framer 0xc000182000: wrote SETTINGS flags=ACK len=0"
         #expect(out.last?.errorKind == .ioEOF && out.last?.line == r.stats.lines)
     }
 
+    /// An over-long last line without a newline is cut and counted like any other.
+    @Test func hugeLastLineWithoutNewlineIsCounted() throws {
+        let bytes = Array("2026/11/27 11:20:01 http2: Transport health check success\n".utf8)
+            + [UInt8](repeating: 0x41, count: 3 * 1024 * 1024)
+        let path = try tempFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var r = try GoLogReader(path: path, options: GoLogOptions(timeZone: .utc))
+        while r.next() != nil {}
+        #expect(r.stats.lines == 2)
+        #expect(r.stats.oversizedLines == 1)
+    }
+
     @Test func criPartialLinesJoin() throws {
         let text = """
         2026-11-27T11:20:00.000000001Z stderr P 2026/11/27 11:20:00 RoundTrip failure: dial tcp 10.0.0.1:44
