@@ -18,7 +18,6 @@ struct EvidenceIndex {
     var logsByConnID: [UInt64: [Int]] = [:]
     /// Error or connection lines that name no endpoint (matched to connections by time).
     var anonymousErrorLogs: [Int] = []
-    var h2HasProblems: [FlowKey: Bool] = [:]
     /// Each Framer's frame lines in log order (first line first in `framerOrder`), and the server its connection
     /// was created to: the "Transport creating client conn 0x… to IP:PORT" line just before its first line.
     var framerLines: [UInt64: [LogEvent]] = [:]

@@ -141,6 +141,7 @@ extension Correlator {
     func h2Explains(_ c: TCPConnectionEvent) -> Bool {
         let k = FlowKey(c.initiator, c.responder, .tcp)
         guard let i = ix.h2ByKey[k] else { return false }
-        return (ix.h2HasProblems[k] ?? !h2Problems(evidence.h2[i]).isEmpty) && transportProblem(c) == nil
+        // Asked only for connections the server reset: judged here, not for every connection beforehand.
+        return !h2Problems(evidence.h2[i]).isEmpty && transportProblem(c) == nil
     }
 }

@@ -95,7 +95,6 @@ public struct Correlator {
         }
         var clockOut = clock
         clockOut.secondPrecision = coarseLog
-        for (k, i) in ix.h2ByKey { ix.h2HasProblems[k] = !h2Problems(evidence.h2[i]).isEmpty }
         dnsRules()
         tcpRules()
         h2Rules()
