@@ -158,35 +158,16 @@ public struct FlowKey: Hashable, Sendable {
         if x < y { a = x; b = y } else { a = y; b = x }
         self.transport = transport
     }
-    /// The per-packet connection and frame tables hash a key per lookup: the synthesized hash fed eight fields
-    /// (two enum addresses, discriminators included) to `Hasher` one by one. Here each endpoint is packed into
-    /// one word (IPv4) or three (IPv6), tagged so that no two keys give the same words: a mixed word that two
-    /// keys could share would let a crafted capture pile every connection into one chain.
-    @inlinable public func hash(into h: inout Hasher) {
-        Self.combine(a, 0, into: &h)
-        Self.combine(b, UInt64(transport.rawValue) << 56, into: &h)
-    }
-    /// The same words through `FastHash.step`, seeded by the table: no `Hasher` rounds per lookup.
+    /// The per-packet connection and frame tables hash a key per lookup: the endpoints' words (`Endpoint.words`,
+    /// tagged so that no two keys give the same words) through `FastHash.step`, seeded by the table, instead of a
+    /// `Hasher` fed eight fields one by one.
     public func _rawHashValue(seed: Int) -> Int {
         FastHash.value(b.words(a.words(FastHash.start(seed)), extra: UInt64(transport.rawValue) << 56))
     }
-
-    /// An endpoint's words: v4 `address << 24 | port << 8 | 4`; v6 the two halves, then `port << 8 | 6`. `extra`
-    /// goes in the top byte of the last word (free in both).
-    @inlinable static func combine(_ e: Endpoint, _ extra: UInt64, into h: inout Hasher) {
-        switch e.address {
-        case .v4(let x):
-            h.combine(UInt64(x) << 24 | UInt64(e.port) << 8 | 4 | extra)
-        case .v6(let hi, let lo):
-            h.combine(hi)
-            h.combine(lo)
-            h.combine(UInt64(e.port) << 8 | 6 | extra)
-        }
-    }
 }
 
-/// Cheap hashing for the per-packet tables: one mixed word into `Hasher` instead of every field (an enum
-/// address hashed field by field, a String hashed with SipHash after a normalization check).
+/// Cheap hashing for the per-packet tables: a keyed chain over a key's identifying words (`step`) instead of
+/// `Hasher`'s rounds over every field, and DNS names hashed once, where they are decoded (`name`).
 public enum FastHash {
     /// A hash of a DNS name's UTF-8 bytes with ASCII upper case folded (RFC 4343: names compare without case),
     /// so a name and its `asciiLowercased` form hash alike. The parser computes it once per question and the
@@ -246,19 +227,28 @@ public enum FastHash {
     @inlinable public static func value(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h) }
 }
 
-/// Byte equality of two buffers of the same length, eight bytes at a time (the generic `elementsEqual` costs
-/// a dozen instructions a byte).
-@inlinable public func bytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard a.count == b.count else { return false }
-    guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+/// Byte equality of two buffers, eight bytes at a time (the generic `elementsEqual` costs a dozen instructions a
+/// byte); the last word overlaps the one before rather than finishing byte by byte. The name cache and the Go log
+/// parser's prefix matching both compare through it.
+@inlinable @inline(__always) public func bytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = a.count
+    guard n == b.count else { return false }
+    guard n > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return true }
     let x = UnsafeRawPointer(pa), y = UnsafeRawPointer(pb)
-    var i = 0
-    while i + 8 <= a.count {
-        if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-        i += 8
+    @inline(__always) func same<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> Bool {
+        x.loadUnaligned(fromByteOffset: at, as: T.self) == y.loadUnaligned(fromByteOffset: at, as: T.self)
     }
-    while i < a.count { if pa[i] != pb[i] { return false }; i += 1 }
-    return true
+    if n >= 8 {
+        var k = 0
+        while k + 8 < n {
+            if !same(k, UInt64.self) { return false }
+            k += 8
+        }
+        return same(n - 8, UInt64.self)
+    }
+    if n >= 4 { return same(0, UInt32.self) && same(n - 4, UInt32.self) }
+    if n >= 2 { return same(0, UInt16.self) && same(n - 2, UInt16.self) }
+    return pa.pointee == pb.pointee
 }
 
 /// A precomputed hash (or a slot number) as a dictionary key: hashed by `FastHash.step`, not by a `Hasher`.
@@ -274,15 +264,13 @@ public struct HashWord: Hashable, Sendable {
 @inlinable public func asciiLowercased(_ s: String) -> String {
     // Over the contiguous bytes (the UTF-8 view's iterator costs a dozen instructions a byte).
     let lower = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
-        // Eight bytes at a time: any byte ≥ 0x80, or in 0x41…0x5a (x + 0x3f sets bit 7 from 0x41 up, x + 0x25
-        // from 0x5b up; no carry crosses bytes once bit 7 is clear everywhere).
-        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        // Eight bytes at a time: any byte ≥ 0x80, or one that `FastHash.foldCase` lowers.
         var i = 0
         if let base = b.baseAddress {
             let raw = UnsafeRawPointer(base)
             while i + 8 <= b.count {
                 let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if w & high != 0 || (w &+ ones &* 0x3f) & ~(w &+ ones &* 0x25) & high != 0 { return false }
+                if w & 0x8080_8080_8080_8080 != 0 || FastHash.foldCase(w) != w { return false }
                 i += 8
             }
         }

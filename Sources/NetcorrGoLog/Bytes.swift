@@ -24,21 +24,7 @@ extension UnsafeBufferPointer where Element == UInt8 {
     @inline(__always) func hasPrefix(_ p: UnsafePointer<UInt8>, count n: Int, at i: Int) -> Bool {
         guard i >= 0, count - i >= n else { return false }
         guard n > 0, let base = baseAddress else { return true }
-        let a = UnsafeRawPointer(base + i), b = UnsafeRawPointer(p)
-        @inline(__always) func same<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> Bool {
-            a.loadUnaligned(fromByteOffset: at, as: T.self) == b.loadUnaligned(fromByteOffset: at, as: T.self)
-        }
-        if n >= 8 {
-            var k = 0
-            while k + 8 < n {
-                if !same(k, UInt64.self) { return false }
-                k += 8
-            }
-            return same(n - 8, UInt64.self)
-        }
-        if n >= 4 { return same(0, UInt32.self) && same(n - 4, UInt32.self) }
-        if n >= 2 { return same(0, UInt16.self) && same(n - 2, UInt16.self) }
-        return a.load(as: UInt8.self) == b.load(as: UInt8.self)
+        return bytesEqual(UnsafeBufferPointer(start: base + i, count: n), UnsafeBufferPointer(start: p, count: n))
     }
 
     @inline(__always) func hasPrefix(_ p: StaticString, at i: Int = 0) -> Bool {
