@@ -26,6 +26,24 @@ struct FindingFolder {
         var hosts: Set<String> = []
         var recovered = 0
         var end: Timestamp?
+
+        mutating func take(_ item: Item, _ h: Head, above: Int, examples: Int) {
+            count += 1
+            if let x = h.host { hosts.insert(x) }
+            if h.recovered { recovered += 1 }
+            if let e = h.end, end == nil || end! < e { end = e }
+            if latest == nil || FindingFolder.before(latest!, item) { latest = item }
+            guard count > above else { kept.append(item); return }
+            if count == above + 1 { kept.sort(by: FindingFolder.before) }
+            // Sorted insert of the new one; the list keeps the earliest `examples`.
+            var lo = 0, hi = kept.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if FindingFolder.before(kept[mid], item) { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < examples { kept.insert(item, at: lo) }
+            if kept.count > examples { kept.removeLast(kept.count - examples) }
+        }
     }
     let above: Int
     let examples: Int
@@ -54,28 +72,9 @@ struct FindingFolder {
     mutating func add(_ h: Head, _ body: Body) {
         seq += 1
         let item = Item(seq: seq, start: h.start, body: body)
-        let (above, examples) = (self.above, self.examples)
         // In place: one hash of the key, no copy of the group out and back.
-        modify(&groups[h.key, default: Group()]) { g in
-            g.count += 1
-            if let x = h.host { g.hosts.insert(x) }
-            if h.recovered { g.recovered += 1 }
-            if let e = h.end, g.end == nil || g.end! < e { g.end = e }
-            if g.latest == nil || Self.before(g.latest!, item) { g.latest = item }
-            guard g.count > above else { g.kept.append(item); return }
-            if g.count == above + 1 { g.kept.sort(by: Self.before) }
-            // Sorted insert of the new one; the list keeps the earliest `examples`.
-            var lo = 0, hi = g.kept.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if Self.before(g.kept[mid], item) { lo = mid + 1 } else { hi = mid }
-            }
-            if lo < examples { g.kept.insert(item, at: lo) }
-            if g.kept.count > examples { g.kept.removeLast(g.kept.count - examples) }
-        }
+        groups[h.key, default: Group()].take(item, h, above: above, examples: examples)
     }
-
-    private func modify(_ g: inout Group, _ body: (inout Group) -> Void) { body(&g) }
 
     /// Groups of at most `above` as they came (in arrival order), then one folded finding per larger group.
     /// `build` makes the findings added with `add(_:later:)` that the result shows.

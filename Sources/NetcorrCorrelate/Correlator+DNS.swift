@@ -128,12 +128,13 @@ extension Correlator {
         for l in lookups {
             guard let v = decide(l) else { continue }
             let logs = logLines(for: l)
-            for e in logs { explainedLogs.insert(LogRef(file: e.file, line: e.line)) }
+            let refs = logs.map { LogRef(file: $0.file, line: $0.line) }
+            explainedLogs.formUnion(refs)
             // The finding's text is built only if the report shows it (a folded group shows a few examples).
             deferredDNS.append((l, logs))
             let head = FindingFolder.Head(key: .init(cause: v.cause, layer: v.layer, server: v.server), start: l.start,
                                           end: l.last, host: l.base, recovered: v.recovered)
-            add(head, later: deferredDNS.count - 1, logLines: logs.map { LogRef(file: $0.file, line: $0.line) })
+            add(head, later: deferredDNS.count - 1, logLines: refs)
         }
         notSentRules(explained: explainedLogs)
     }

@@ -164,7 +164,7 @@ public struct Evidence: EventSink {
            !(t.queryTS <= dnsKeys.values[i].hotUntil && dnsKeys.values[i].settledRelated(asciiLowercased(t.qname), at: t.queryTS)) {
             dnsKeys.values[i].open -= 1
             healthyDNSFolded += Self.hold(t, in: &dnsKeys.values[i], at: now)
-            if dnsSweep.map({ now - $0 > .seconds(2) }) ?? true { sweepDNS(now: now) }
+            sweepDNSIfDue(now: now)
             return
         }
         var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
@@ -189,7 +189,7 @@ public struct Evidence: EventSink {
             s.pen = rest
         }
         dnsKeys[k] = s
-        if dnsSweep.map({ now - $0 > .seconds(2) }) ?? true { sweepDNS(now: now) }
+        sweepDNSIfDue(now: now)
     }
 
     /// Held while a query of the same client and name is still open: it may yet fail, and then this answer belongs
@@ -203,19 +203,18 @@ public struct Evidence: EventSink {
     }
 
     /// Answered at once with an address, first try: the correlator finds nothing in a lookup made only of these.
-    func isHealthy(_ t: DNSTransaction) -> Bool {
-        guard t.outcome == .answered, t.rcode == .noError, t.answers > 0, !t.truncated, !t.late, t.attempt == 1,
+    func isHealthy(_ t: DNSTransaction) -> Bool { answeredAtOnce(t) && t.answers > 0 }
+
+    /// Answered with no error, on the first try, within `healthyRTT`, neither truncated nor late.
+    func answeredAtOnce(_ t: DNSTransaction) -> Bool {
+        guard t.outcome == .answered, t.rcode == .noError, !t.truncated, !t.late, t.attempt == 1,
               t.retryOf == nil, t.afterTruncation == nil, let rtt = t.rtt else { return false }
         return rtt < limits.healthyRTT
     }
 
     /// Answered at once on the first try with no error and no address (NODATA, as AAAA for an IPv4-only name):
     /// part of a failure only when its lookup gets no address at all, which is known when its key is drained.
-    func isNoData(_ t: DNSTransaction) -> Bool {
-        guard t.outcome == .answered, t.rcode == .noError, t.answers == 0, !t.truncated, !t.late, t.attempt == 1,
-              t.retryOf == nil, t.afterTruncation == nil, let rtt = t.rtt else { return false }
-        return rtt < limits.healthyRTT
-    }
+    func isNoData(_ t: DNSTransaction) -> Bool { answeredAtOnce(t) && t.answers == 0 }
 
     /// Held answers of a key whose lookups can take no more queries: counted and dropped, but a NODATA answer that
     /// no held answer with an address could have completed (a related name, answered no more than 20 ms before
@@ -253,6 +252,10 @@ public struct Evidence: EventSink {
         // reservation cost no memory.
         if transactions.count == 4096 { transactions.reserveCapacity(limits.maxDNSTransactions) }
         transactions.append(t)
+    }
+
+    mutating func sweepDNSIfDue(now: Timestamp) {
+        if dnsSweep.map({ now - $0 > .seconds(2) }) ?? true { sweepDNS(now: now) }
     }
 
     /// Every 2 s of capture time, held answers whose lookup can no longer fail are counted and forgotten: no query
