@@ -24,9 +24,9 @@ public struct DNSTransactionTracker {
             FastHash.value(FastHash.step(server.words(client.words(FastHash.start(seed))), UInt64(id) | UInt64(transport.rawValue) << 16))
         }
     }
-    /// Client, lower-cased name and type. The name's hash comes with the transaction (`FastHash.name`, computed
-    /// by the parser) and is mixed with the rest into one word: String's own hashing (SipHash after a
-    /// normalization check) was the largest cost of the tracker. Equality still compares the names.
+    /// Client, name (compared without case) and type. The name's hash comes with the transaction (`FastHash.name`,
+    /// computed by the parser) and goes through `FastHash.step` with the client and the type: String's own hashing
+    /// (SipHash after a normalization check) was the largest cost of the tracker. Equality still compares the names.
     struct QuestionKey: Hashable {
         var client: IPAddress; var qname: String; var qtype: UInt16; var nameHash: UInt64
         init(_ t: DNSTransaction) {
