@@ -27,12 +27,17 @@ struct FindingFolder {
         var recovered = 0
         var end: Timestamp?
 
-        mutating func take(_ item: Item, _ h: Head, above: Int, examples: Int) {
+        /// Takes `item`; calls `released` with each item (this one or an earlier one) that the result can no longer
+        /// show: neither kept nor the latest.
+        mutating func take(_ item: Item, _ h: Head, above: Int, examples: Int, released: (Item) -> Void) {
             count += 1
             if let x = h.host { hosts.insert(x) }
             if h.recovered { recovered += 1 }
             if let e = h.end, end == nil || end! < e { end = e }
-            if latest == nil || FindingFolder.before(latest!, item) { latest = item }
+            if latest == nil || FindingFolder.before(latest!, item) {
+                if let old = latest, count > above + 1, !kept.contains(where: { $0.seq == old.seq }) { released(old) }
+                latest = item
+            }
             guard count > above else { kept.append(item); return }
             if count == above + 1 { kept.sort(by: FindingFolder.before) }
             // Sorted insert of the new one; the list keeps the earliest `examples`.
@@ -41,8 +46,11 @@ struct FindingFolder {
                 let mid = (lo + hi) / 2
                 if FindingFolder.before(kept[mid], item) { lo = mid + 1 } else { hi = mid }
             }
-            if lo < examples { kept.insert(item, at: lo) }
-            if kept.count > examples { kept.removeLast(kept.count - examples) }
+            if lo < examples { kept.insert(item, at: lo) } else if latest?.seq != item.seq { released(item) }
+            if kept.count > examples {
+                for x in kept[examples...] where latest?.seq != x.seq { released(x) }
+                kept.removeLast(kept.count - examples)
+            }
         }
     }
     let above: Int
@@ -66,14 +74,19 @@ struct FindingFolder {
                  host: f.flow.host, recovered: f.recovered), .built(f))
     }
 
-    /// A finding built by `result`'s `build` with `id`, if the result shows it.
-    mutating func add(_ head: Head, later id: Int) { add(head, .later(id)) }
+    /// A finding built by `result`'s `build` with `id`, if the result shows it. Returns the ids of findings added
+    /// this way that the result will no longer show (what `build` needs for them can be let go).
+    mutating func add(_ head: Head, later id: Int) -> [Int] {
+        var gone: [Int] = []
+        add(head, .later(id)) { if case .later(let x) = $0.body { gone.append(x) } }
+        return gone
+    }
 
-    mutating func add(_ h: Head, _ body: Body) {
+    mutating func add(_ h: Head, _ body: Body, released: (Item) -> Void = { _ in }) {
         seq += 1
         let item = Item(seq: seq, start: h.start, body: body)
         // In place: one hash of the key, no copy of the group out and back.
-        groups[h.key, default: Group()].take(item, h, above: above, examples: examples)
+        groups[h.key, default: Group()].take(item, h, above: above, examples: examples, released: released)
     }
 
     /// Groups of at most `above` as they came (in arrival order), then one folded finding per larger group.

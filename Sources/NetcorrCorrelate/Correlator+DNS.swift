@@ -4,14 +4,28 @@ import NetcorrCore
 struct Lookup {
     var client: IPAddress
     var base: String
-    var names: [String] = []
-    /// Indices into `Evidence.transactions` (the transactions themselves are re-judged when a rule reads them:
-    /// a copy of every kept transaction per lookup doubled the correlator's memory).
-    var members: [Int32] = []
+    /// Its queries, as indices into `Evidence.transactions` chained through `LookupMembers.next` (the transactions
+    /// themselves are re-judged when a rule reads them: a copy of every kept transaction per lookup doubled the
+    /// correlator's memory; an array of indices and one of names per lookup were two allocations each).
+    var first: Int32
+    var lastMember: Int32
     var start: Timestamp
     var last: Timestamp
     /// When a name first got an address (the lookup's result); nil while none has.
     var succeededAt: Timestamp?
+}
+
+/// The chains of lookups' queries: `next[i]` is the query after transaction `i` in its lookup (-1: the last).
+struct LookupMembers {
+    var next: [Int32] = []
+
+    /// `l`'s queries in the order they joined it.
+    func of(_ l: Lookup) -> [Int32] {
+        var out: [Int32] = []
+        var i = l.first
+        while i >= 0 { out.append(i); i = next[Int(i)] }
+        return out
+    }
 }
 
 /// Names of one lookup: equal, or one is the other with a search-list suffix ("app" / "app.lab.test").
@@ -39,7 +53,18 @@ extension Correlator {
         return t
     }
 
-    func buildLookups() -> [Lookup] {
+    /// The names a lookup tried, each once (compared without case, as first spelled), in the order they were asked.
+    func names(_ l: Lookup) -> [String] {
+        var names: [String] = []
+        for m in members.of(l) {
+            let q = evidence.transactions[Int(m)].qname
+            let lower = asciiLowercased(q)
+            if !names.contains(where: { asciiLowercased($0) == lower }) { names.append(q) }
+        }
+        return names
+    }
+
+    mutating func buildLookups() -> [Lookup] {
         // Names of one lookup share their first label (the search list only appends suffixes): open lookups are
         // kept per client address and first label, so grouping costs O(n), not O(n × open lookups).
         struct Key: Hashable {
@@ -52,12 +77,24 @@ extension Correlator {
         }
         var lookups: [Lookup] = []
         var open: [Key: [Int]] = [:]
+        // Only queries that a later one retries are looked up by frame.
         var lookupOfQuery: [Int: Int] = [:]
         let window = dnsTimeout + dnsTimeout + .seconds(1)
         let all = evidence.transactions
+        members.next = Array(repeating: -1, count: all.count)
         let order = all.indices.sorted { all[$0].queryTS < all[$1].queryTS }
+        var pruned = 0
         for n in order {
             let t = rejudged(all[n])
+            // Now and then, keys whose lookups have all run out of time are dropped (the table held every client
+            // and first label of the capture). A lookup out of its window is dropped from its key's list by the
+            // next query of that key anyway (a retry that joins it by `retryOf` comes after that drop), so
+            // dropping the key earlier changes nothing.
+            pruned += 1
+            if pruned == 4096 {
+                pruned = 0
+                open = open.filter { $0.value.contains { t.queryTS - lookups[$0].last <= window } }
+            }
             let lower = asciiLowercased(t.qname)
             let key = Key(client: t.client.address, label: firstLabel(lower))
             // Out of the table while it changes: a copy still held by the table would be copied on write.
@@ -72,16 +109,19 @@ extension Correlator {
                 return true
             }
             let i: Int
-            if let fits { i = fits } else {
-                lookups.append(Lookup(client: t.client.address, base: t.qname, start: t.queryTS, last: t.queryTS))
+            if let fits {
+                i = fits
+                members.next[Int(lookups[i].lastMember)] = Int32(n)
+                lookups[i].lastMember = Int32(n)
+            } else {
+                lookups.append(Lookup(client: t.client.address, base: t.qname, first: Int32(n), lastMember: Int32(n),
+                                      start: t.queryTS, last: t.queryTS))
                 i = lookups.count - 1
                 list.append(i)
             }
             open[key] = list
-            lookupOfQuery[t.queryFrame] = i
+            if ix.retried.contains(t.queryFrame) { lookupOfQuery[t.queryFrame] = i }
             if t.qname.utf8.count < lookups[i].base.utf8.count { lookups[i].base = t.qname }
-            if !lookups[i].names.contains(where: { asciiLowercased($0) == lower }) { lookups[i].names.append(t.qname) }
-            lookups[i].members.append(Int32(n))
             // An unanswered query holds the lookup until its timeout runs out.
             lookups[i].last = max(lookups[i].last, t.responseTS ?? (t.outcome == .unanswered ? t.queryTS + dnsTimeout : t.queryTS))
             if t.outcome == .answered, t.rcode == .noError, t.answers > 0, !t.truncated, !t.late, let r = t.responseTS,
@@ -97,10 +137,11 @@ extension Correlator {
     func logLines(for l: Lookup) -> [LogEvent] {
         if evidence.logs.isEmpty { return [] }
         var idx: Set<Int> = []
-        for c in Set(l.members.map { evidence.transactions[Int($0)].client }) { for i in ix.logsByLocal[c] ?? [] { idx.insert(i) } }
+        for c in Set(members.of(l).map { evidence.transactions[Int($0)].client }) { for i in ix.logsByLocal[c] ?? [] { idx.insert(i) } }
         // Log lines naming one of the lookup's names (Go names the host as asked, without search suffixes).
         var hosts: Set<String> = []
-        for n in l.names {
+        let names = names(l)
+        for n in names {
             let lower = asciiLowercased(n)
             hosts.insert(lower)
             var parts = lower.split(separator: ".")
@@ -110,7 +151,7 @@ extension Correlator {
             for i in ix.logsByHost[h] ?? [] {
                 let e = evidence.logs[i]
                 let lk = (e.kind == .netdnsOrder || (e.errorKind?.rawValue.hasPrefix("dns.") ?? false))
-                if lk && l.names.contains(where: { sameLookupName($0, e.host!) }) && near(e, l) { idx.insert(i) }
+                if lk && names.contains(where: { sameLookupName($0, e.host!) }) && near(e, l) { idx.insert(i) }
             }
         }
         return idx.sorted().map { evidence.logs[$0] }
@@ -134,14 +175,15 @@ extension Correlator {
             deferredDNS.append((l, logs))
             let head = FindingFolder.Head(key: .init(cause: v.cause, layer: v.layer, server: v.server), start: l.start,
                                           end: l.last, host: l.base, recovered: v.recovered)
-            add(head, later: deferredDNS.count - 1, logLines: refs)
+            for gone in add(head, later: deferredDNS.count - 1, logLines: refs) { deferredDNS[gone] = nil }
         }
         notSentRules(explained: explainedLogs)
     }
 
     /// The finding of a deferred lookup, as `add` would have taken it.
     func buildDeferredDNS(_ i: Int) -> Finding {
-        let (l, logs) = deferredDNS[i]
+        // The folder builds only what it still shows, and let go of nothing it shows.
+        let (l, logs) = deferredDNS[i]!
         // `decide` said there is one.
         return completed(classify(l, logs: logs)!)
     }
@@ -169,7 +211,7 @@ extension Correlator {
     }
 
     func decide(_ l: Lookup) -> Verdict? {
-        let txns = l.members.map { rejudged(evidence.transactions[Int($0)]) }
+        let txns = members.of(l).map { rejudged(evidence.transactions[Int($0)]) }
         let failed = l.succeededAt == nil
         let endOfLookup = max(l.succeededAt ?? l.last, txns.filter { $0.attempt > 1 }.map(\.queryTS).max() ?? l.start)
         // Only what happened before the lookup had its answer can have delayed it.
@@ -270,8 +312,9 @@ extension Correlator {
                 : ["The DNS server's upstreams and the zone's authoritative servers (SERVFAIL is the server's own failure: DNSSEC validation, lame delegation, upstream timeout).",
                    "Go reports it as 'server misbehaving'."]
         case .nxDomain:
+            let names = names(l)
             f = Finding(layer: .service, cause: .dnsNXDomain,
-                        summary: "DNS lookup of \(host) failed: no such host. Tried \(l.names.count) name\(l.names.count == 1 ? "" : "s") (\(l.names.joined(separator: ", "))); every answer was NXDOMAIN or had no address",
+                        summary: "DNS lookup of \(host) failed: no such host. Tried \(names.count) name\(names.count == 1 ? "" : "s") (\(names.joined(separator: ", "))); every answer was NXDOMAIN or had no address",
                         start: l.start, end: l.last, flow: FlowRef(server: servers.first, transport: .udp, host: host))
             f.nextSteps = ["The name itself: typo, a record not created yet, the wrong zone or environment.",
                            "The search list and ndots (resolv.conf): which expansion was meant? A name with fewer dots than ndots is tried with each search suffix first.",

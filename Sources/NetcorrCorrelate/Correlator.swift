@@ -59,7 +59,10 @@ public struct Correlator {
     var coarseLog = false
     var ix = EvidenceIndex()
     /// Failing lookups whose finding is built only if the report shows it (see `dnsRules`).
-    var deferredDNS: [(lookup: Lookup, logs: [LogEvent])] = []
+    /// nil once the folder will not show it: a capture with many failing lookups kept every one of them here.
+    var deferredDNS: [(lookup: Lookup, logs: [LogEvent])?] = []
+    /// The queries of the lookups (`buildLookups`).
+    var members = LookupMembers()
 
     public init(evidence: Evidence, options: CorrelatorOptions = .init()) {
         self.evidence = evidence
@@ -126,10 +129,11 @@ public struct Correlator {
         folder.add(completed(f))
     }
 
-    /// A finding whose text is built later (`build` of `folder.result`), with the log lines it cites.
-    mutating func add(_ head: FindingFolder.Head, later id: Int, logLines: [LogRef]) {
+    /// A finding whose text is built later (`build` of `folder.result`), with the log lines it cites. Returns the
+    /// ids of deferred findings the result will not show.
+    mutating func add(_ head: FindingFolder.Head, later id: Int, logLines: [LogRef]) -> [Int] {
         for r in logLines { matchedLog.insert(r) }
-        folder.add(head, later: id)
+        return folder.add(head, later: id)
     }
 
     /// What every finding gets before it is reported.

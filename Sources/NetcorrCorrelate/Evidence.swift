@@ -114,6 +114,7 @@ public struct Evidence: EventSink {
     public var dnsLogClients: Set<Endpoint> = []
     var dnsKeys: [DNSLookupKey: DNSKeyState] = [:]
     var dnsSweep: Timestamp?
+    var spareKeyStates: [DNSKeyState] = []
 
     public init(limits: EvidenceLimits = .init()) { self.limits = limits }
 
@@ -132,14 +133,17 @@ public struct Evidence: EventSink {
             // the transaction is.
             if limits.foldHealthyDNS, e.message.opcode == 0, let q = e.message.qname, e.message.qtype != nil {
                 let k = DNSLookupKey(e.src.address, q)
-                // Held answers are settled first when this query could not join their lookup.
-                if let i = dnsKeys.index(forKey: k), dnsKeys.values[i].drainable(at: e.ts) {
-                    var st = dnsKeys.remove(at: i).value
-                    drain(&st)
+                let lower = asciiLowercased(q)
+                // In place: one hash lookup, no move of the state out and back.
+                if let i = dnsKeys.index(forKey: k) {
+                    // Held answers are settled first when this query could not join their lookup.
+                    if dnsKeys.values[i].drainable(at: e.ts) { drain(at: i) }
+                    dnsKeys.values[i].opened(lower, hash: e.message.qnameHash, at: e.ts)
+                } else {
+                    var st = newKeyState()
+                    st.opened(lower, hash: e.message.qnameHash, at: e.ts)
                     dnsKeys[k] = st
                 }
-                // In place: one hash lookup, no move of the state out and back.
-                dnsKeys[k, default: DNSKeyState()].opened(asciiLowercased(q), hash: e.message.qnameHash, at: e.ts)
             }
             return
         }
@@ -167,7 +171,7 @@ public struct Evidence: EventSink {
             sweepDNSIfDue(now: now)
             return
         }
-        var s = dnsKeys.removeValue(forKey: k) ?? DNSKeyState()
+        var s = dnsKeys.removeValue(forKey: k) ?? newKeyState()
         s.settle()
         s.open -= 1
         if answered {
@@ -222,6 +226,13 @@ public struct Evidence: EventSink {
     /// the key as a failing query does.
     mutating func drain(_ s: inout DNSKeyState) {
         s.settle()
+        // The usual case: every held answer has an address, so none belongs to a failing lookup: counted, and the
+        // list keeps its storage for the key's next answers.
+        if !s.pen.contains(where: { $0.answers == 0 }) {
+            healthyDNSFolded += s.pen.count
+            s.pen.removeAll(keepingCapacity: true)
+            return
+        }
         let pen = s.pen
         s.pen = []
         if s.saturated && pen.contains(where: { $0.answers == 0 }) {
@@ -263,27 +274,52 @@ public struct Evidence: EventSink {
     /// later than that).
     mutating func sweepDNS(now: Timestamp) {
         dnsSweep = now
-        var gone: [DNSLookupKey] = [], toDrain: [DNSLookupKey] = []
+        var gone: [DNSLookupKey] = []
         let before = now - limits.dnsContext
         // Walked by index without holding `indices` (a value that shares the storage: writing through it made
-        // every sweep copy the whole table).
+        // every sweep copy the whole table). Keys are drained where they stand: nothing is inserted or removed
+        // until the walk ends, and a drain touches only its own key's state.
         var i = dnsKeys.startIndex
         while i != dnsKeys.endIndex {
             defer { i = dnsKeys.index(after: i) }
             // Fields read in place: a copy of the state would retain and release its three arrays per key.
             guard dnsKeys.values[i].open <= 0 else { continue }
-            if dnsKeys.values[i].drainable(at: now) { toDrain.append(dnsKeys.keys[i]); continue }
+            if dnsKeys.values[i].drainable(at: now) {
+                drain(at: i)
+                dnsKeys.values[i].forgetBefore = before
+                if dnsKeys.values[i].hotUntil < now { gone.append(dnsKeys.keys[i]) }
+                continue
+            }
             // Applied when the key is next read (`settle`): forgetting here touched every key's name lists.
             dnsKeys.values[i].forgetBefore = before
             if dnsKeys.values[i].pen.isEmpty && dnsKeys.values[i].hotUntil < now { gone.append(dnsKeys.keys[i]) }
         }
-        for k in gone { dnsKeys[k] = nil }
-        for k in toDrain {
+        for k in gone {
             guard var st = dnsKeys.removeValue(forKey: k) else { continue }
-            drain(&st)
-            st.forgetBefore = before
-            if st.hotUntil >= now { dnsKeys[k] = st }
+            recycle(&st)
         }
+    }
+
+    /// `drain` of the key state at `i`, in place: swapped out and back (the state's lists are not copied, and
+    /// `drain` may keep transactions, which writes to `self`).
+    mutating func drain(at i: Dictionary<DNSLookupKey, DNSKeyState>.Index) {
+        var st = DNSKeyState()
+        swap(&st, &dnsKeys.values[i])
+        drain(&st)
+        swap(&st, &dnsKeys.values[i])
+    }
+
+    /// A key state for a new key: an emptied one when there is one (its lists keep their storage: a healthy
+    /// lookup's key lives a few tens of milliseconds, and each new key allocated its name and answer lists anew).
+    mutating func newKeyState() -> DNSKeyState { spareKeyStates.popLast() ?? DNSKeyState() }
+
+    /// A removed key's state, emptied and kept for a new key when its lists are small. Bounded (16,384 states of
+    /// a few hundred bytes): a sweep removes the keys of two seconds of lookups at once, new keys take them back
+    /// one by one.
+    mutating func recycle(_ s: inout DNSKeyState) {
+        guard spareKeyStates.count < 16_384, s.pen.capacity <= 4, s.asked.capacity <= 4, s.hot.capacity <= 4 else { return }
+        s.reset()
+        spareKeyStates.append(s)
     }
 
     /// End of input: what is still held is healthy.
@@ -293,6 +329,7 @@ public struct Evidence: EventSink {
             drain(&st)
         }
         dnsKeys = [:]
+        spareKeyStates = []
     }
     public mutating func icmp(_ e: ICMPErrorEvent) { seen(e.ts); if icmp.count < 10_000 { icmp.append(e) } }
     public mutating func tcp(_ e: TCPConnectionEvent) {
@@ -477,6 +514,18 @@ struct DNSKeyState {
     var saturated = false
     var pen: [DNSTransaction] = []
     var lastAnswer = Timestamp(nanoseconds: .min)
+
+    /// Empty, as a new state, with the lists' storage kept.
+    mutating func reset() {
+        open = 0
+        hotUntil = Timestamp(nanoseconds: .min)
+        hot.removeAll(keepingCapacity: true)
+        asked.removeAll(keepingCapacity: true)
+        saturated = false
+        pen.removeAll(keepingCapacity: true)
+        lastAnswer = Timestamp(nanoseconds: .min)
+        forgetBefore = Timestamp(nanoseconds: .min)
+    }
 
     /// A query of this key: answers held until now are dropped first when their lookup could no longer take it
     /// (nothing open and more than 20 ms since the last answer). Returns how many were dropped.

@@ -106,6 +106,7 @@ struct CaptureCommand: ParsableCommand {
     }
 
     func run() throws {
+        returnLargeBlocksToTheSystem()
         if listInterfaces {
             do {
                 for (i, d) in try LiveCapture.interfaces().enumerated() {

@@ -4,6 +4,23 @@ import Glibc
 import Darwin
 #endif
 
+/// Large blocks (the tables and lists that grow with a capture: hash tables, kept events) are given back to the
+/// system when freed. glibc raises its mmap threshold to the size of the largest block freed so far (up to 32 MB),
+/// after which every table that grows is placed in the heap and its old storage stays in the process: a DNS replay
+/// of 800,000 packets held 13 MB more resident than its live data. A fixed threshold keeps peak RSS to what is live.
+func returnLargeBlocksToTheSystem() {
+    #if canImport(Glibc)
+    // <malloc.h> is not in the Glibc module: mallopt(3) and its parameter numbers, as glibc defines them.
+    let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3
+    _ = glibcMallopt(mmapThreshold, 256 * 1024)
+    _ = glibcMallopt(trimThreshold, 1024 * 1024)
+    #endif
+}
+
+#if canImport(Glibc)
+@_silgen_name("mallopt") func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
+
 /// stdout and stderr without Foundation: whole buffers straight to the file descriptors (callers buffer).
 enum Output {
     static func write(_ b: UnsafeRawBufferPointer) { writeAll(1, b) }

@@ -59,6 +59,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var report: ReportOptions
 
     mutating func run() throws {
+        returnLargeBlocksToTheSystem()
         let reader: PcapFileReader
         do {
             reader = try PcapFileReader(path: file, filter: filter.isEmpty ? nil : filter.joined(separator: " "))
