@@ -202,43 +202,77 @@ extension Correlator {
         var layer: Layer
         var server: Endpoint?
         var recovered = false
-        var txns: [DNSTransaction]
-        var failed: Bool
-        var before: [DNSTransaction], unanswered: [DNSTransaction], icmp: [DNSTransaction], late: [DNSTransaction]
         var truncatedAnswer: DNSTransaction?
         var retry: TCPConnectionEvent?
-        var servers: [Endpoint]
     }
 
+    /// Which of a lookup's (re-judged) queries count for which rule: `decide` reads them in one pass, `classify`
+    /// lists them for the finding's text.
+    struct LookupFacts {
+        let failed: Bool
+        /// Only what happened before the lookup had its answer (or its last retry) can have delayed it.
+        let endOfLookup: Timestamp
+        init(_ l: Lookup, _ txns: [DNSTransaction]) {
+            failed = l.succeededAt == nil
+            endOfLookup = max(l.succeededAt ?? l.last, txns.filter { $0.attempt > 1 }.map(\.queryTS).max() ?? l.start)
+        }
+        func before(_ t: DNSTransaction) -> Bool { t.queryTS <= endOfLookup }
+        func unanswered(_ t: DNSTransaction) -> Bool {
+            before(t) && t.outcome == .unanswered && !(t.endedByCapture && t.attempt == 1 && !failed)
+        }
+        func icmp(_ t: DNSTransaction) -> Bool { before(t) && t.outcome == .icmpError }
+        static func portUnreachable(_ t: DNSTransaction) -> Bool {
+            t.icmp?.type == 3 && t.icmp?.code == 3 || t.icmp?.v6 == true && t.icmp?.code == 4
+        }
+        func truncated(_ t: DNSTransaction) -> Bool { t.truncated && t.transport == .udp }
+        func late(_ t: DNSTransaction) -> Bool {
+            before(t) && t.late && (t.responseTS.map { $0 <= endOfLookup || failed } ?? false)
+        }
+        /// NXDOMAIN, or no error and no address.
+        static func noAddress(_ t: DNSTransaction) -> Bool {
+            t.outcome == .answered && (t.rcode == .nxDomain || (t.rcode == .noError && t.answers == 0))
+        }
+    }
+
+    /// The queries of `l`, re-judged with the client's timeout.
+    func queries(_ l: Lookup) -> [DNSTransaction] { members.of(l).map { rejudged(evidence.transactions[Int($0)]) } }
+
+    /// One pass over the lookup's queries, no list built (every failing lookup of the capture comes here; the text
+    /// and its lists only for those the report shows).
     func decide(_ l: Lookup) -> Verdict? {
-        let txns = members.of(l).map { rejudged(evidence.transactions[Int($0)]) }
-        let failed = l.succeededAt == nil
-        let endOfLookup = max(l.succeededAt ?? l.last, txns.filter { $0.attempt > 1 }.map(\.queryTS).max() ?? l.start)
-        // Only what happened before the lookup had its answer can have delayed it.
-        let before = txns.filter { $0.queryTS <= endOfLookup }
-        let unanswered = before.filter { $0.outcome == .unanswered && !($0.endedByCapture && $0.attempt == 1 && !failed) }
-        let icmp = before.filter { $0.outcome == .icmpError }
-        let truncated = txns.filter { $0.truncated && $0.transport == .udp }
-        let late = before.filter { $0.late && ($0.responseTS.map { $0 <= endOfLookup || failed } ?? false) }
-        let servers = Array(Set(txns.map(\.server))).sorted()
-        var v = Verdict(rule: .nxDomain, cause: .dnsNXDomain, layer: .service, server: servers.first, txns: txns, failed: failed,
-                        before: before, unanswered: unanswered, icmp: icmp, late: late, servers: servers)
-        if !icmp.isEmpty, icmp.contains(where: { $0.icmp?.type == 3 && $0.icmp?.code == 3 || $0.icmp?.v6 == true && $0.icmp?.code == 4 }) {
+        let txns = queries(l)
+        let facts = LookupFacts(l, txns)
+        let failed = facts.failed
+        var server: Endpoint?, firstTruncated: DNSTransaction?
+        var portUnreachable = false, unanswered = false, unansweredTCP = false, late = false, noAddress = true
+        var errorRcode: DNSRcode?
+        for t in txns {
+            if server.map({ t.server < $0 }) ?? true { server = t.server }
+            if firstTruncated == nil && facts.truncated(t) { firstTruncated = t }
+            guard facts.before(t) else { continue }
+            if facts.icmp(t) && LookupFacts.portUnreachable(t) { portUnreachable = true }
+            if facts.unanswered(t) { unanswered = true; if t.transport == .tcp { unansweredTCP = true } }
+            if facts.late(t) { late = true }
+            if errorRcode == nil, let rc = t.rcode, rc == .servFail || rc == .refused { errorRcode = rc }
+            if !LookupFacts.noAddress(t) { noAddress = false }
+        }
+        var v = Verdict(rule: .nxDomain, cause: .dnsNXDomain, layer: .service, server: server)
+        if portUnreachable {
             (v.rule, v.cause, v.layer) = (.portUnreachable, .dnsPortUnreachable, .service)
-        } else if let tc = truncated.first, failed || unanswered.contains(where: { $0.transport == .tcp }) || tcpRetryFailed(after: tc) != nil {
+        } else if let tc = firstTruncated, failed || unansweredTCP || tcpRetryFailed(after: tc) != nil {
             let conn = tcpRetryFailed(after: tc)
             (v.rule, v.cause, v.layer) = (.truncated, .dnsTruncatedRetryFailed, conn?.state == "REJ" ? .service : .network)
             v.server = tc.server
             v.truncatedAnswer = tc
             v.retry = conn
-        } else if !unanswered.isEmpty {
+        } else if unanswered {
             if !failed && l.last - l.start < options.minRecoveredDelay { return nil }
             (v.rule, v.cause, v.layer, v.recovered) = (.noResponse, .dnsNoResponse, .network, !failed)
-        } else if !late.isEmpty {
+        } else if late {
             (v.rule, v.cause, v.layer, v.recovered) = (.late, .dnsLateResponse, .service, !failed)
-        } else if failed, let rc = before.compactMap({ $0.rcode }).first(where: { $0 == .servFail || $0 == .refused }) {
+        } else if failed, let rc = errorRcode {
             (v.rule, v.cause, v.layer) = (.rcode(rc), rc == .refused ? .dnsRefused : .dnsServfail, .service)
-        } else if failed, before.allSatisfy({ $0.outcome == .answered && ($0.rcode == .nxDomain || ($0.rcode == .noError && $0.answers == 0)) }) {
+        } else if failed, noAddress {
             (v.rule, v.cause, v.layer) = (.nxDomain, .dnsNXDomain, .service)
         } else {
             return nil
@@ -248,8 +282,11 @@ extension Correlator {
 
     func classify(_ l: Lookup, logs: [LogEvent]) -> Finding? {
         guard let v = decide(l) else { return nil }
-        let (txns, failed, unanswered, late, servers) = (v.txns, v.failed, v.unanswered, v.late, v.servers)
-        let icmp = v.icmp
+        let txns = queries(l)
+        let facts = LookupFacts(l, txns)
+        let failed = facts.failed
+        let unanswered = txns.filter(facts.unanswered), late = txns.filter(facts.late), icmp = txns.filter(facts.icmp)
+        let servers = Array(Set(txns.map(\.server))).sorted()
         let serverText = servers.map(\.description).joined(separator: ", ")
         let delay = l.last - l.start
         let host = l.base
