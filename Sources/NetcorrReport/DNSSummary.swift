@@ -18,7 +18,20 @@ public struct DNSSummary {
     }
     public struct Row {
         public var queries = 0
-        public var byRcode: [DNSRcode: Int] = [:]
+        /// Answers by rcode: the sixteen header rcodes in place (a dictionary per row was a table to hash into on
+        /// every transaction), extended ones (EDNS) in `extendedRcodes`.
+        var rcodes = InlineArray<16, Int>(repeating: 0)
+        var extendedRcodes: [DNSRcode: Int] = [:]
+        /// Answers with rcode `rc`.
+        public func answers(_ rc: DNSRcode) -> Int {
+            rc.rawValue < 16 ? rcodes[Int(rc.rawValue)] : extendedRcodes[rc] ?? 0
+        }
+        /// Answers, whatever their rcode.
+        public var answered: Int {
+            var n = extendedRcodes.values.reduce(0, +)
+            for i in rcodes.indices { n += rcodes[i] }
+            return n
+        }
         public var unanswered = 0
         public var icmp = 0
         public var late = 0
@@ -80,7 +93,9 @@ public struct DNSSummary {
         case .unanswered: r.unanswered += 1
         case .icmpError: r.icmp += 1
         case .answered:
-            if let rc = t.rcode { r.byRcode[rc, default: 0] += 1 }
+            if let rc = t.rcode {
+                if rc.rawValue < 16 { r.rcodes[Int(rc.rawValue)] += 1 } else { r.extendedRcodes[rc, default: 0] += 1 }
+            }
             if let rtt = t.rtt?.nanoseconds {
                 r.rttMin = min(r.rttMin, rtt)
                 r.rttMax = max(r.rttMax, rtt)

@@ -27,7 +27,7 @@ extension DNSSummary {
         var shown = Array(rows)
         if shown.count > maxRows {
             // The rank is two integers; names are compared only among the rows tied at the cut.
-            func rank(_ r: Row) -> (Int, Int) { (r.queries - (r.byRcode[.noError] ?? 0) + r.late, r.queries) }
+            func rank(_ r: Row) -> (Int, Int) { (r.queries - r.answers(.noError) + r.late, r.queries) }
             let cut = shown.map { rank($0.value) }.sorted(by: >)[maxRows - 1]
             var above = shown.filter { rank($0.value) > cut }
             let tied = shown.filter { rank($0.value) == cut }.sorted { $0.key < $1.key }
@@ -35,8 +35,8 @@ extension DNSSummary {
             shown = above
         }
         for (k, r) in shown.sorted(by: { $0.key < $1.key }) {
-            let noerr = r.byRcode[.noError] ?? 0, nx = r.byRcode[.nxDomain] ?? 0, sf = r.byRcode[.servFail] ?? 0
-            let other = r.byRcode.values.reduce(0, +) - noerr - nx - sf + r.icmp
+            let noerr = r.answers(.noError), nx = r.answers(.nxDomain), sf = r.answers(.servFail)
+            let other = r.answered - noerr - nx - sf + r.icmp
             var rtt = "-"
             if r.rttCount > 0, let med = r.median {
                 rtt = Duration(nanoseconds: r.rttMin).humanDescription + " / " + med.humanDescription + " / "
