@@ -155,8 +155,10 @@ public struct Evidence: EventSink {
     }
     public mutating func dnsTransaction(_ t: DNSTransaction) {
         seen(t.queryTS)
-        if dnsTransactionsByClient[t.client.address] != nil || dnsTransactionsByClient.count < limits.maxDNSTransactions {
-            dnsTransactionsByClient[t.client.address, default: 0] += 1
+        if let i = dnsTransactionsByClient.index(forKey: t.client.address) {
+            dnsTransactionsByClient.values[i] += 1
+        } else if dnsTransactionsByClient.count < limits.maxDNSTransactions {
+            dnsTransactionsByClient[t.client.address] = 1
         }
         guard limits.foldHealthyDNS else { keep(t); return }
         let now = t.responseTS ?? t.queryTS
@@ -164,8 +166,7 @@ public struct Evidence: EventSink {
         let noData = isNoData(t)
         let answered = (isHealthy(t) || noData) && !dnsLogClients.contains(t.client)
         // The usual case, in place (no move of the key's state out of the table and back): an answer held.
-        if answered, let i = dnsKeys.index(forKey: k),
-           !(t.queryTS <= dnsKeys.values[i].hotUntil && dnsKeys.values[i].settledRelated(asciiLowercased(t.qname), at: t.queryTS)) {
+        if answered, let i = dnsKeys.index(forKey: k), !dnsKeys.values[i].hotAndRelated(t.qname, at: t.queryTS) {
             dnsKeys.values[i].open -= 1
             healthyDNSFolded += Self.hold(t, in: &dnsKeys.values[i], at: now)
             sweepDNSIfDue(now: now)
@@ -581,10 +582,12 @@ struct DNSKeyState {
         forgetBefore = Timestamp(nanoseconds: .min)
     }
 
-    /// `related` after `settle`, in place.
-    mutating func settledRelated(_ m: String, at ts: Timestamp) -> Bool {
+    /// Whether an answer for `name` asked at `ts` may belong to a failing lookup of this key: `related` (of the
+    /// lower-cased name) after `settle`, read in place (a read of a state in the table copied it whole).
+    mutating func hotAndRelated(_ name: String, at ts: Timestamp) -> Bool {
+        guard ts <= hotUntil else { return false }
         settle()
-        return related(m, at: ts)
+        return related(asciiLowercased(name), at: ts)
     }
 
     /// Names asked or failed before `t` are forgotten (and the key is precise again once nothing is hot).
