@@ -112,9 +112,15 @@ public struct Evidence: EventSink {
     /// Local endpoints that a DNS error line of the log names: their queries are kept whatever they show (the
     /// log is read before the packets when healthy lookups are folded).
     public var dnsLogClients: Set<Endpoint> = []
-    var dnsKeys: [DNSLookupKey: DNSKeyState] = [:]
+    /// The fold's state per client and first label: the table maps a key to its slot in `keyStates`. A bucket is
+    /// the key and four bytes; the states (64 bytes and three lists each) sit in one array whose emptied slots are
+    /// taken again with their lists' storage. Held in the table, the states made every bucket 96 bytes, and at 2M
+    /// packets (a few hundred thousand keys: failing lookups keep theirs for the context window) one growth of the
+    /// table copied 38 MB.
+    var dnsKeys: [DNSLookupKey: Int32] = [:]
+    var keyStates: [DNSKeyState] = []
+    var freeKeySlots: [Int32] = []
     var dnsSweep: Timestamp?
-    var spareKeyStates: [DNSKeyState] = []
 
     public init(limits: EvidenceLimits = .init()) { self.limits = limits }
 
@@ -136,13 +142,14 @@ public struct Evidence: EventSink {
                 let lower = asciiLowercased(q)
                 // In place: one hash lookup, no move of the state out and back.
                 if let i = dnsKeys.index(forKey: k) {
+                    let slot = Int(dnsKeys.values[i])
                     // Held answers are settled first when this query could not join their lookup.
-                    if dnsKeys.values[i].drainable(at: e.ts) { drain(at: i) }
-                    dnsKeys.values[i].opened(lower, hash: e.message.qnameHash, at: e.ts)
+                    if keyStates[slot].drainable(at: e.ts) { drain(slot: slot) }
+                    keyStates[slot].opened(lower, hash: e.message.qnameHash, at: e.ts)
                 } else {
-                    var st = newKeyState()
-                    st.opened(lower, hash: e.message.qnameHash, at: e.ts)
-                    dnsKeys[k] = st
+                    let slot = newKeySlot()
+                    keyStates[Int(slot)].opened(lower, hash: e.message.qnameHash, at: e.ts)
+                    dnsKeys[k] = slot
                 }
             }
             return
@@ -165,14 +172,23 @@ public struct Evidence: EventSink {
         let k = DNSLookupKey(t.client.address, t.qname)
         let noData = isNoData(t)
         let answered = (isHealthy(t) || noData) && !dnsLogClients.contains(t.client)
-        // The usual case, in place (no move of the key's state out of the table and back): an answer held.
-        if answered, let i = dnsKeys.index(forKey: k), !dnsKeys.values[i].hotAndRelated(t.qname, at: t.queryTS) {
-            dnsKeys.values[i].open -= 1
-            healthyDNSFolded += Self.hold(t, in: &dnsKeys.values[i], at: now)
-            sweepDNSIfDue(now: now)
-            return
+        let slot: Int
+        if let i = dnsKeys.index(forKey: k) {
+            slot = Int(dnsKeys.values[i])
+            // The usual case, in place: an answer held.
+            if answered && !keyStates[slot].hotAndRelated(t.qname, at: t.queryTS) {
+                keyStates[slot].open -= 1
+                healthyDNSFolded += Self.hold(t, in: &keyStates[slot], at: now)
+                sweepDNSIfDue(now: now)
+                return
+            }
+        } else {
+            slot = Int(newKeySlot())
+            dnsKeys[k] = Int32(slot)
         }
-        var s = dnsKeys.removeValue(forKey: k) ?? newKeyState()
+        // Out of its slot while `keep` writes to `self`, and back after.
+        var s = DNSKeyState()
+        swap(&s, &keyStates[slot])
         s.settle()
         s.open -= 1
         if answered {
@@ -193,7 +209,7 @@ public struct Evidence: EventSink {
             }
             s.pen = rest
         }
-        dnsKeys[k] = s
+        swap(&s, &keyStates[slot])
         sweepDNSIfDue(now: now)
     }
 
@@ -284,53 +300,60 @@ public struct Evidence: EventSink {
         while i != dnsKeys.endIndex {
             defer { i = dnsKeys.index(after: i) }
             // Fields read in place: a copy of the state would retain and release its three arrays per key.
-            guard dnsKeys.values[i].open <= 0 else { continue }
-            if dnsKeys.values[i].drainable(at: now) {
-                drain(at: i)
-                dnsKeys.values[i].forgetBefore = before
-                if dnsKeys.values[i].hotUntil < now { gone.append(dnsKeys.keys[i]) }
+            let slot = Int(dnsKeys.values[i])
+            guard keyStates[slot].open <= 0 else { continue }
+            if keyStates[slot].drainable(at: now) {
+                drain(slot: slot)
+                keyStates[slot].forgetBefore = before
+                if keyStates[slot].hotUntil < now { gone.append(dnsKeys.keys[i]) }
                 continue
             }
             // Applied when the key is next read (`settle`): forgetting here touched every key's name lists.
-            dnsKeys.values[i].forgetBefore = before
-            if dnsKeys.values[i].pen.isEmpty && dnsKeys.values[i].hotUntil < now { gone.append(dnsKeys.keys[i]) }
+            keyStates[slot].forgetBefore = before
+            if keyStates[slot].pen.isEmpty && keyStates[slot].hotUntil < now { gone.append(dnsKeys.keys[i]) }
         }
         for k in gone {
-            guard var st = dnsKeys.removeValue(forKey: k) else { continue }
-            recycle(&st)
+            if let slot = dnsKeys.removeValue(forKey: k) { freeKeySlot(slot) }
         }
     }
 
-    /// `drain` of the key state at `i`, in place: swapped out and back (the state's lists are not copied, and
+    /// `drain` of the key state in `slot`, in place: swapped out and back (the state's lists are not copied, and
     /// `drain` may keep transactions, which writes to `self`).
-    mutating func drain(at i: Dictionary<DNSLookupKey, DNSKeyState>.Index) {
+    mutating func drain(slot: Int) {
         var st = DNSKeyState()
-        swap(&st, &dnsKeys.values[i])
+        swap(&st, &keyStates[slot])
         drain(&st)
-        swap(&st, &dnsKeys.values[i])
+        swap(&st, &keyStates[slot])
     }
 
-    /// A key state for a new key: an emptied one when there is one (its lists keep their storage: a healthy
-    /// lookup's key lives a few tens of milliseconds, and each new key allocated its name and answer lists anew).
-    mutating func newKeyState() -> DNSKeyState { spareKeyStates.popLast() ?? DNSKeyState() }
+    /// A slot for a new key: an emptied one when there is one (its lists keep their storage: a healthy lookup's
+    /// key lives a few tens of milliseconds, and each new key allocated its name and answer lists anew).
+    mutating func newKeySlot() -> Int32 {
+        if let slot = freeKeySlots.popLast() { return slot }
+        keyStates.append(DNSKeyState())
+        return Int32(keyStates.count - 1)
+    }
 
-    /// A removed key's state, emptied and kept for a new key when its lists are small. Bounded (16,384 states of
-    /// a few hundred bytes): a sweep removes the keys of two seconds of lookups at once, new keys take them back
-    /// one by one.
-    mutating func recycle(_ s: inout DNSKeyState) {
-        guard spareKeyStates.count < 16_384, s.pen.capacity <= 4, s.asked.capacity <= 4, s.hot.capacity <= 4 else { return }
-        s.reset()
-        spareKeyStates.append(s)
+    /// A removed key's slot, emptied for a new key; lists grown past a few entries are let go.
+    mutating func freeKeySlot(_ slot: Int32) {
+        let s = Int(slot)
+        if keyStates[s].pen.capacity <= 4 && keyStates[s].asked.capacity <= 4 && keyStates[s].hot.capacity <= 4 {
+            keyStates[s].reset()
+        } else {
+            keyStates[s] = DNSKeyState()
+        }
+        freeKeySlots.append(slot)
     }
 
     /// End of input: what is still held is healthy.
     public mutating func finishDNS() {
         for k in Array(dnsKeys.keys) {
-            guard var st = dnsKeys.removeValue(forKey: k), !st.pen.isEmpty else { continue }
-            drain(&st)
+            guard let slot = dnsKeys.removeValue(forKey: k), !keyStates[Int(slot)].pen.isEmpty else { continue }
+            drain(slot: Int(slot))
         }
         dnsKeys = [:]
-        spareKeyStates = []
+        keyStates = []
+        freeKeySlots = []
     }
     public mutating func icmp(_ e: ICMPErrorEvent) { seen(e.ts); if icmp.count < 10_000 { icmp.append(e) } }
     public mutating func tcp(_ e: TCPConnectionEvent) {
