@@ -247,7 +247,7 @@ public struct Evidence: EventSink {
         // list keeps its storage for the key's next answers.
         if !s.pen.contains(where: { $0.answers == 0 }) {
             healthyDNSFolded += s.pen.count
-            s.pen.removeAll(keepingCapacity: true)
+            emptyKeepingStorage(&s.pen)
             return
         }
         let pen = s.pen
@@ -543,10 +543,10 @@ struct DNSKeyState {
     mutating func reset() {
         open = 0
         hotUntil = Timestamp(nanoseconds: .min)
-        hot.removeAll(keepingCapacity: true)
-        asked.removeAll(keepingCapacity: true)
+        emptyKeepingStorage(&hot)
+        emptyKeepingStorage(&asked)
         saturated = false
-        pen.removeAll(keepingCapacity: true)
+        emptyKeepingStorage(&pen)
         lastAnswer = Timestamp(nanoseconds: .min)
         forgetBefore = Timestamp(nanoseconds: .min)
     }
@@ -619,6 +619,12 @@ struct DNSKeyState {
         if !asked.isEmpty && asked.contains(where: { $0.ts < t }) { asked.removeAll { $0.ts < t } }
         if saturated && hot.isEmpty && asked.count < Self.followed { saturated = false }
     }
+}
+
+/// `removeAll(keepingCapacity: true)` for the few elements of the fold's lists: that one goes through the generic
+/// `replaceSubrange` (about 200 instructions even for an empty list).
+@inline(__always) func emptyKeepingStorage<T>(_ a: inout [T]) {
+    while !a.isEmpty { a.removeLast() }
 }
 
 /// Bytes of the longest common label-prefix of two names ("a.b.c", "a.b.d" → 3, the length of "a.b").
