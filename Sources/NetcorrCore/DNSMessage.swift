@@ -79,20 +79,105 @@ public struct DNSMessage: Hashable, Sendable {
     public mutating func setQname(_ name: String, hash: UInt64) { questionName = name; qnameHash = hash }
     public var qtype: DNSType?
     public var qclass: UInt16?
-    public var records: [DNSRecord]
-    public var edns: EDNSInfo?
+    /// The records, built only when asked for (`DNSParser.decode(records:)`); in `rare`.
+    public var records: [DNSRecord] {
+        get { rare?.records ?? [] }
+        set { unshared().records = newValue }
+        _modify { yield &unshared().records }
+    }
+    public var edns: EDNSInfo? {
+        get {
+            opt.map { EDNSInfo(udpSize: $0.udpSize, extendedRcodeHigh: $0.extendedRcodeHigh, version: $0.version,
+                               dnssecOK: $0.dnssecOK, optionCodes: optionCodes) }
+        }
+        set {
+            guard let e = newValue else { opt = nil; return }
+            setEDNS(udpSize: e.udpSize, extendedRcodeHigh: e.extendedRcodeHigh, version: e.version, dnssecOK: e.dnssecOK)
+            for c in e.optionCodes { addEDNSOption(c) }
+        }
+    }
     /// The first problem met while decoding (an anomaly name such as "dns.compression-loop"); what was
-    /// decoded before it is kept.
-    public var malformed: String?
+    /// decoded before it is kept. In `rare`.
+    public var malformed: String? {
+        get { rare?.malformed }
+        set { if newValue != nil || rare != nil { unshared().malformed = newValue } }
+    }
     /// `malformed` as an anomaly.
     public var malformedAnomaly: Anomaly? {
         get { malformed.map(Anomaly.init(rawValue:)) }
         set { malformed = newValue?.rawValue }
     }
 
+    /// The OPT record's fields, without an array: its first four option codes inline, the rest in `rare`. Most
+    /// messages have an OPT record and most OPT records no option or one or two (a cookie, a client subnet); an
+    /// `EDNSInfo` per message built an array, an allocation per packet with an option.
+    struct OPT: Hashable, Sendable {
+        var udpSize: UInt16
+        var extendedRcodeHigh: UInt8
+        var version: UInt8
+        var dnssecOK: Bool
+        var count: UInt8 = 0
+        /// Codes 0…3, 16 bits each from the low end.
+        var first: UInt64 = 0
+    }
+    var opt: OPT?
+    /// What most messages do not have (records, option codes past the fourth, a problem), in one box: a message
+    /// without them is copied and destroyed without a reference count for each. Copied before a write when shared.
+    final class Rare: @unchecked Sendable {   // never written while shared: see `unshared()`
+        var records: [DNSRecord] = []
+        var moreCodes: [UInt16] = []
+        var malformed: String?
+        init() {}
+        init(_ r: Rare) { records = r.records; moreCodes = r.moreCodes; malformed = r.malformed }
+    }
+    var rare: Rare?
+    /// `rare`, created or copied so that this message alone holds it: what every write to it goes through.
+    mutating func unshared() -> Rare {
+        if let r = rare, isKnownUniquelyReferenced(&rare) { return r }
+        let r = rare.map(Rare.init) ?? Rare()
+        rare = r
+        return r
+    }
+
+    /// Sets the OPT record's fields, with no option yet (`addEDNSOption` adds them): the parser's way, with no array.
+    public mutating func setEDNS(udpSize: UInt16, extendedRcodeHigh: UInt8, version: UInt8, dnssecOK: Bool) {
+        opt = OPT(udpSize: udpSize, extendedRcodeHigh: extendedRcodeHigh, version: version, dnssecOK: dnssecOK)
+        if let r = rare, !r.moreCodes.isEmpty { unshared().moreCodes = [] }
+    }
+    /// Appends an option code to the OPT record set by `setEDNS` (none set: nothing happens).
+    public mutating func addEDNSOption(_ code: UInt16) {
+        guard var o = opt else { return }
+        if o.count < 4 {
+            o.first |= UInt64(code) << (16 * UInt64(o.count))
+        } else {
+            unshared().moreCodes.append(code)
+        }
+        o.count &+= 1
+        opt = o
+    }
+    var optionCodes: [UInt16] {
+        guard let o = opt, o.count > 0 else { return [] }
+        var codes = (0..<min(Int(o.count), 4)).map { UInt16(truncatingIfNeeded: o.first >> (16 * UInt64($0))) }
+        if o.count > 4, let r = rare { codes += r.moreCodes }
+        return codes
+    }
+
     public init(id: UInt16, flags: UInt16, qdcount: Int, ancount: Int, nscount: Int, arcount: Int) {
         self.id = id; self.flags = flags; self.qdcount = qdcount; self.ancount = ancount
-        self.nscount = nscount; self.arcount = arcount; self.records = []
+        self.nscount = nscount; self.arcount = arcount
+    }
+
+    // Equal and hashed by what the properties read, not by how it is stored (a box or none, shared or not).
+    public static func == (a: DNSMessage, b: DNSMessage) -> Bool {
+        a.id == b.id && a.flags == b.flags && a.qdcount == b.qdcount && a.ancount == b.ancount && a.nscount == b.nscount
+            && a.arcount == b.arcount && a.questionName == b.questionName && a.qnameHash == b.qnameHash
+            && a.qtype == b.qtype && a.qclass == b.qclass && a.records == b.records && a.edns == b.edns
+            && a.malformed == b.malformed
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(id); h.combine(flags); h.combine(qdcount); h.combine(ancount); h.combine(nscount); h.combine(arcount)
+        h.combine(questionName); h.combine(qnameHash); h.combine(qtype); h.combine(qclass); h.combine(records)
+        h.combine(edns); h.combine(malformed)
     }
 
     public var isResponse: Bool { flags & 0x8000 != 0 }
@@ -103,7 +188,7 @@ public struct DNSMessage: Hashable, Sendable {
     public var recursionAvailable: Bool { flags & 0x0080 != 0 }
     /// The rcode, extended by the OPT record's upper eight bits when there is one (RFC 6891 §6.1.3).
     public var rcode: DNSRcode {
-        DNSRcode(rawValue: UInt16(flags & 0xf) | UInt16(edns?.extendedRcodeHigh ?? 0) << 4)
+        DNSRcode(rawValue: UInt16(flags & 0xf) | UInt16(opt?.extendedRcodeHigh ?? 0) << 4)
     }
     /// Data of the answer-section records of `type`.
     public func answers(of type: DNSType) -> [String] {

@@ -184,18 +184,36 @@ public enum FastHash {
     /// As `name(_:)` over ASCII bytes (the parser's presentation form is ASCII: other bytes are \DDD escapes).
     /// Eight bytes at a time, A–Z folded to a–z in the word.
     @inlinable public static func name(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = nameKey ^ UInt64(truncatingIfNeeded: b.count)
-        guard let base = b.baseAddress else { return h }
-        let raw = UnsafeRawPointer(base)
+        guard let base = b.baseAddress else { return nameKey ^ UInt64(truncatingIfNeeded: b.count) }
+        return name(UnsafeRawPointer(base), count: b.count, padded: false)
+    }
+    /// As `name(_:)` over the `count` bytes at `p`, where the memory after them may be read up to the next multiple
+    /// of eight bytes: the last word is loaded whole and its extra bytes masked off instead of being assembled byte by
+    /// byte (the same value). The DNS parser hashes its scratch buffer, which has the room, this way.
+    @inlinable public static func name(padded p: UnsafeRawPointer, count: Int) -> UInt64 { name(p, count: count, padded: true) }
+    /// As `name(padded:count:)` without folding case: the same keyed chain over bytes as they are (the DNS name
+    /// cache's key for a name's wire labels).
+    @inlinable public static func bytes(padded p: UnsafeRawPointer, count: Int) -> UInt64 {
+        name(p, count: count, padded: true, fold: false)
+    }
+    @inlinable @inline(__always) static func name(_ raw: UnsafeRawPointer, count: Int, padded: Bool, fold: Bool = true) -> UInt64 {
+        var h: UInt64 = nameKey ^ UInt64(truncatingIfNeeded: count)
         var i = 0
-        while i + 8 <= b.count {
-            h = step(h, foldCase(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+        while i + 8 <= count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = step(h, fold ? foldCase(w) : w)
             i += 8
         }
-        if i < b.count {
-            var w: UInt64 = 0, k = 0
-            while i + k < b.count { w |= UInt64(base[i + k]) << UInt64(8 * k); k += 1 }
-            h = step(h, foldCase(w))
+        if i < count {
+            var w: UInt64 = 0
+            if padded {
+                // The tail's bytes in the word's low bytes, as the loop below puts them.
+                w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) & UInt64.max &>> UInt64(64 - 8 * (count - i))
+            } else {
+                var k = 0
+                while i + k < count { w |= UInt64(raw.load(fromByteOffset: i + k, as: UInt8.self)) << UInt64(8 * k); k += 1 }
+            }
+            h = step(h, fold ? foldCase(w) : w)
         }
         return h
     }

@@ -23,7 +23,8 @@ public struct IPHeader: Hashable, Sendable {
 }
 
 public enum IPDecoder {
-    /// Decodes the IP header at `start`, choosing by the version nibble.
+    /// Decodes the IP header at `start`, choosing by the version nibble. (The two decoders are inlined here: called,
+    /// each wrote its header to a temporary that was then copied to the caller's.)
     public static func decode(_ b: Span<UInt8>, at start: Int) throws(DecodeError) -> IPHeader {
         guard b.count > start else { throw DecodeError(.ipTruncated, at: start) }
         switch b.u8(start) >> 4 {
@@ -34,7 +35,7 @@ public enum IPDecoder {
     }
 
     // RFC 791 §3.1
-    static func decodeV4(_ b: Span<UInt8>, at s: Int) throws(DecodeError) -> IPHeader {
+    @inline(__always) static func decodeV4(_ b: Span<UInt8>, at s: Int) throws(DecodeError) -> IPHeader {
         guard b.count >= s + 20 else { throw DecodeError(.ipTruncated, at: s) }
         let ihl = Int(b.u8(s) & 0x0f) * 4
         guard ihl >= 20 else { throw DecodeError(.ipBadHeader, at: s) }
@@ -55,7 +56,7 @@ public enum IPDecoder {
     }
 
     // RFC 8200 §3, §4
-    static func decodeV6(_ b: Span<UInt8>, at s: Int) throws(DecodeError) -> IPHeader {
+    @inline(__always) static func decodeV6(_ b: Span<UInt8>, at s: Int) throws(DecodeError) -> IPHeader {
         guard b.count >= s + 40 else { throw DecodeError(.ipTruncated, at: s) }
         let plen = Int(b.u16(s + 4))
         var next = b.u8(s + 6)
