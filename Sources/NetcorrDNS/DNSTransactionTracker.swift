@@ -160,6 +160,12 @@ public struct DNSTransactionTracker {
     /// End of capture: every open query is settled.
     public mutating func finish(at end: Timestamp, emit: (DNSTransaction) -> Void) {
         while let q = order.popFirst() { settleUnanswered(q.query, emit: emit, captureEnd: end) }
+        // Nothing is open any more: the tables' storage goes (the report is built after, and its peak memory
+        // held the capture's largest tables, empty).
+        open = OpenQueries()
+        order = []
+        lastAttempt = Questions()
+        superseded = []
     }
 
     public var openQueries: Int { open.count }

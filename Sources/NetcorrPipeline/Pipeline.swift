@@ -210,6 +210,7 @@ public struct Pipeline {
         closing = []
         closingHead = 0
         dnsTracker.finish(at: end) { sink.dnsTransaction($0) }
+        dnsNames = DNSNameCache(capacity: 0)
     }
 
     public var unmatchedDNSResponses: (count: Int, frames: [Int]) {
