@@ -61,7 +61,9 @@ public enum LinkDecoder {
         case 113:
             guard b.count >= 16 else { throw DecodeError(.linkTruncated, at: 0) }
             return LinkHeader(etherType: EtherType(rawValue: b.u16(14)), payloadOffset: 16, interfaceIndex: -1,
-                              packetType: Int16(b.u16(0)))
+                              // Linux defines 0–7; any other value is kept as what it says, capped (a garbled
+                              // header above 32,767 trapped the conversion).
+                              packetType: Int16(clamping: b.u16(0)))
         case 276:
             guard b.count >= 20 else { throw DecodeError(.linkTruncated, at: 0) }
             return LinkHeader(etherType: EtherType(rawValue: b.u16(0)), payloadOffset: 20,

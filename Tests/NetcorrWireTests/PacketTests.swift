@@ -64,6 +64,14 @@ enum RealPacket {
         }
     }
 
+    /// A Linux cooked v1 header whose packet type is garbage (0xa900, from a mutated capture): decoded, no trap.
+    @Test func sllPacketTypeOutOfRange() throws {
+        var b: [UInt8] = [0xa9, 0x00, 0x00, 0x01, 0x00, 0x06] + [UInt8](repeating: 0, count: 8) + [0x08, 0x00]
+        b += Array(RealPacket.sll2Query[20...])
+        let link = try LinkDecoder.decode(b.span, linkType: .linuxSLL)
+        #expect(link.etherType == .ipv4 && link.payloadOffset == 16 && link.packetType == Int16.max)
+    }
+
     @Test func vlanStack() throws {
         // Ethernet, 802.1ad, 802.1Q, then IPv6.
         var b: [UInt8] = [UInt8](repeating: 0, count: 12) + [0x88, 0xa8, 0, 1, 0x81, 0x00, 0, 2, 0x86, 0xdd]
