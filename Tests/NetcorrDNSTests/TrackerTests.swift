@@ -139,6 +139,27 @@ struct Script {
         #expect(s.txn(1)?.rcode == .servFail)
     }
 
+    /// One query never answered, then thousands answered at once while it waits for its timeout: the list that
+    /// `advance` settles from holds the open queries, not every query since the unanswered one; the unanswered one
+    /// is still settled when its time runs out, and the queries still open at the end with the capture.
+    @Test func settledQueriesLeaveTheOrderList() throws {
+        var s = Script(timeout: 5)   // timeout + late grace: 10 s
+        s.query(1, at: 0, id: 1, port: 10_000, name: "lost.test")
+        for i in 0..<20_000 {
+            let t = 0.001 + Double(i) * 0.0004   // 8 s of queries, each answered 0.1 ms later
+            s.query(2 + 2 * i, at: t, id: UInt16(i & 0xffff), port: UInt16(20_000 + i % 1000), name: "n\(i).test")
+            s.response(3 + 2 * i, at: t + 0.0001, id: UInt16(i & 0xffff), port: UInt16(20_000 + i % 1000), name: "n\(i).test")
+        }
+        #expect(s.tracker.order.count < 4096, "\(s.tracker.order.count) entries for \(s.tracker.openQueries) open queries")
+        s.query(50_000, at: 9, id: 7, port: 10_001, name: "late.test")
+        #expect(s.txn(1) == nil)
+        s.query(50_001, at: 10.5, id: 8, port: 10_002, name: "other.test")
+        #expect(s.txn(1)?.outcome == .unanswered && s.txn(1)?.endedByCapture == false)
+        s.finish(at: 11)
+        #expect(s.txn(50_000)?.outcome == .unanswered && s.txn(50_001)?.endedByCapture == true)
+        #expect(s.out.filter { $0.outcome == .answered }.count == 20_000)
+    }
+
     /// Memory follows the questions in flight, not the file: questions answered well are forgotten at once, and
     /// failed ones once the retry window has passed (epoch-sized capture times included: a sweep clock that
     /// starts at Int64.min wrapped and never swept).
