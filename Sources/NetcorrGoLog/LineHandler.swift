@@ -86,53 +86,56 @@ struct LineHandler {
         parser.recognise(m, into: &ev, unknownMessage: emitUnknown)
         ev.ts = pre.ts
         ev.tsSource = pre.source
-        if let s = pre.stream { ev.stream = s }   // (a fresh event's stream is nil already)
+        if pre.stdout != nil { ev.stream = pre.stream }   // (a fresh event's stream is nil already)
         let isUnknown = isUnknownKind(ev.kind)
         if isUnknown { counts.unknownLines += 1 }
         let keep = !isUnknown || emitUnknown
         if let ts = pre.ts {
             lastTs = ts
             if !held.isEmpty {
-                for k in held.indices {
-                    held[k].ts = ts; held[k].tsSource = .interpolated
-                    count(held[k].tsSource, held[k].kind, held[k].errorKind)
+                var h: [LogEvent] = []
+                swap(&h, &held)
+                for k in h.indices {
+                    h[k].ts = ts; h[k].tsSource = .interpolated
+                    count(&h[k])
                 }
-                out.append(contentsOf: held)
-                held.removeAll()
+                out.append(contentsOf: h)
             }
             if keep {
-                count(ev.tsSource, ev.kind, ev.errorKind)
+                count(&ev)
                 out.append(consume ev)
             }
         } else if keep {
             if let lastTs {
                 ev.ts = lastTs; ev.tsSource = .interpolated
-                count(ev.tsSource, ev.kind, ev.errorKind)
+                count(&ev)
                 out.append(consume ev)
             } else if held.count < parser.options.maxHeldLines {
                 held.append(consume ev)
             } else {
-                count(ev.tsSource, ev.kind, ev.errorKind)
+                count(&ev)
                 out.append(consume ev)
             }
         }
     }
 
     mutating func emit(_ e: LogEvent) {
-        count(e.tsSource, e.kind, e.errorKind)
-        out.append(e)
+        var e = e
+        count(&e)
+        out.append(consume e)
     }
 
-    /// Counts an event as handed out.
-    private mutating func count(_ source: LogTimestampSource, _ kind: LogEventKind, _ errorKind: GoErrorKind?) {
+    /// Counts an event as handed out. (Inout, and the kind by its bits: passing the kinds copied them, a retain
+    /// and a release of each per event.)
+    @inline(__always) private mutating func count(_ e: inout LogEvent) {
         counts.events += 1
-        switch source {
+        switch e.tsSource {
         case .prefix, .run: counts.timestamped += 1
         case .interpolated: counts.interpolated += 1
         case .none: counts.untimed += 1
         }
-        kindTally.add(kind)
-        if let k = errorKind { errorTally.add(k) }
+        kindTally.add(bits: withUnsafeBytes(of: &e.kind) { Tally<LogEventKind>.bits($0) }) { e.kind }
+        if let k = e.errorKind { errorTally.add(k) }
     }
 }
 
@@ -141,8 +144,9 @@ struct LineHandler {
 struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
     private var keys: [Key] = [], bits: [(UInt64, UInt64)] = [], counts: [Int] = []
 
-    @inline(__always) private static func bits(_ k: Key) -> (UInt64, UInt64) {
-        withUnsafeBytes(of: k.rawValue) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+    /// A key's bits: the sixteen bytes of its String (`bytes` of the key or of its rawValue).
+    @inline(__always) static func bits(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        (bytes.load(as: UInt64.self), bytes.load(fromByteOffset: 8, as: UInt64.self))
     }
 
     /// Index + 1 of the key whose bits were last seen in each of 64 slots (picked by a hash of the bits): the
@@ -150,7 +154,11 @@ struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
     private var recent = [Int32](repeating: 0, count: 64)
 
     mutating func add(_ k: Key) {
-        let b = Self.bits(k)
+        add(bits: withUnsafeBytes(of: k.rawValue) { Self.bits($0) }) { k }
+    }
+
+    /// `add` of the key whose bits are `b`; `key` is asked for only when the bits were not seen last in their slot.
+    @inline(__always) mutating func add(bits b: (UInt64, UInt64), _ key: () -> Key) {
         let slot = Int(truncatingIfNeeded: ((b.0 ^ b.1 &* 0x9e37_79b9_7f4a_7c15) &* 0x9e37_79b9_7f4a_7c15) >> 58)
         let r = Int(recent.withUnsafeBufferPointer { $0[slot] }) - 1
         if r >= 0, bits.withUnsafeBufferPointer({ $0[r] == b }) { counts[r] += 1; return }
@@ -159,6 +167,10 @@ struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
             return -1
         }
         if hit >= 0 { counts[hit] += 1; recent[slot] = Int32(hit + 1); return }
+        addSlow(key(), b, slot)
+    }
+
+    private mutating func addSlow(_ k: Key, _ b: (UInt64, UInt64), _ slot: Int) {
         for i in keys.indices where keys[i] == k { counts[i] += 1; return }
         keys.append(k); bits.append(b); counts.append(1)
         recent[slot] = Int32(keys.count)

@@ -90,9 +90,9 @@ public struct GoLogLineParser: Sendable {
         ev.kind = .netdnsConf
         if r.hasPrefix(L.confVal) {
             // "confVal.netCgo = false  netGo = true"
-            let cgo = r.find(L.netCgo).map { r.sub($0 + 9, r.tokenEnd(from: $0 + 9)).string }
-            let go = r.find(L.netGo).map { r.sub($0 + 8, r.tokenEnd(from: $0 + 8)).string }
-            ev.resolver = "netCgo=\(cgo ?? "?") netGo=\(go ?? "?")"
+            let cgo = r.find(L.netCgo).map { r.sub($0 + 9, r.tokenEnd(from: $0 + 9)) }
+            let go = r.find(L.netGo).map { r.sub($0 + 8, r.tokenEnd(from: $0 + 8)) }
+            ev.resolver = confValText(cgo, go)
             return
         }
         if let open = r.firstIndex(of: 0x28), open < 32, r.sub(0, open).contains(L.lookupOrder) {
@@ -111,6 +111,26 @@ public struct GoLogLineParser: Sendable {
             ev.resolver = "cgo"
         } else if r.contains(L.dynamicSelection) {
             ev.resolver = "dynamic"
+        }
+    }
+
+    /// "netCgo=C netGo=G" ("?" for a missing value), put together from the bytes (String interpolation cost a
+    /// thousand instructions). ASCII values only; others as before, which repairs each value on its own.
+    private func confValText(_ cgo: Bytes?, _ go: Bytes?) -> String {
+        let q: StaticString = "?", a: StaticString = "netCgo=", b: StaticString = " netGo="
+        let c = cgo ?? Bytes(start: q.utf8Start, count: q.count), g = go ?? Bytes(start: q.utf8Start, count: q.count)
+        guard isPlainASCII(c), isPlainASCII(g) else { return "netCgo=\(c.string) netGo=\(g.string)" }
+        let n = a.count + c.count + b.count + g.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { t in
+            var k = 0
+            func put(_ part: Bytes) {
+                if let p = part.baseAddress, part.count > 0 {
+                    UnsafeMutableRawPointer(t.baseAddress! + k).copyMemory(from: p, byteCount: part.count)
+                }
+                k += part.count
+            }
+            put(Bytes(start: a.utf8Start, count: a.count)); put(c); put(Bytes(start: b.utf8Start, count: b.count)); put(g)
+            return utf8String(Bytes(start: t.baseAddress!, count: n))
         }
     }
 
