@@ -108,25 +108,33 @@ extension GoLogLineParser {
         return (b.sub(0, end).string, nil)
     }
 
-    /// Parses a frame summary into `f` (nil before; left nil when the text is not one) and returns the index
-    /// after it (0 when not one). Filled in place: a frame built here and returned was copied and destroyed (and
-    /// so was a local moved into `f`), and each `f!.field` access checked the optional.
+    /// Parses a frame summary into `ev.frame` (nil before; left nil when the text is not one) and returns the
+    /// index after it (0 when not one). Filled in a local and given to the event once: through `&ev.frame` (an
+    /// inout optional on the event's boxed property) it was read out, checked at each `f!.field` and copied
+    /// again into the box.
     @discardableResult
-    func parseFrameSummary(_ s: Bytes, into f: inout H2FrameSummary?) -> Int {
+    func parseFrameSummary(_ s: Bytes, into ev: inout LogEvent) -> Int {
         let typeEnd = s.tokenEnd(from: 0, stop: comma)
         guard typeEnd > 0, typeEnd <= 40 else { return 0 }
         let typeName: String, type: UInt8?
         if let (name, t) = H2Names.frameTypeTable.lookup(s.sub(0, typeEnd)) {
             typeName = name; type = t
         } else {
-            typeName = s.sub(0, typeEnd).string
-            let unk = "UNKNOWN_FRAME_TYPE_"
-            type = typeName.hasPrefix(unk) ? UInt8(typeName.dropFirst(unk.count)) : nil
-            guard type != nil || typeName.hasPrefix("UNKNOWN") else { return 0 }
+            let name = s.sub(0, typeEnd)
+            typeName = name.string
+            // "UNKNOWN_FRAME_TYPE_N" with one to three digits read from the bytes; anything else by the String.
+            if name.hasPrefix(F.unknownFrameType), let (v, end) = name.decimal(at: F.unknownFrameType.count),
+               end == name.count, end - F.unknownFrameType.count <= 3, v <= 255 {
+                type = UInt8(v)
+            } else {
+                let unk = "UNKNOWN_FRAME_TYPE_"
+                type = typeName.hasPrefix(unk) ? UInt8(typeName.dropFirst(unk.count)) : nil
+                guard type != nil || typeName.hasPrefix("UNKNOWN") else { return 0 }
+            }
         }
-        f = H2FrameSummary(typeName: typeName, type: type)
-        let end = fill(&f!, s, from: typeEnd)
-        if end == 0 { f = nil }
+        var f = H2FrameSummary(typeName: typeName, type: type)
+        let end = fill(&f, s, from: typeEnd)
+        if end > 0 { ev.frame = consume f }
         return end
     }
 
@@ -231,4 +239,5 @@ enum F {
     static let lastStream: StaticString = " LastStreamID=", errCode: StaticString = " ErrCode="
     static let debug: StaticString = " Debug="
     static let unknownErrorCode: StaticString = "unknown error code "
+    static let unknownFrameType: StaticString = "UNKNOWN_FRAME_TYPE_"
 }

@@ -136,20 +136,21 @@ public struct GoLogLineParser: Sendable {
 
     // MARK: http2debug
 
+    /// (Each path sets the kind once, `h2Other` where nothing more is known: every assignment of a kind retains
+    /// the new one's name and releases the old.)
     private func classifyHTTP2(_ r: Bytes, _ ev: inout LogEvent) {
-        ev.kind = .h2Other
         if r.hasPrefix(L.framer) {
             // "Framer 0x…: wrote SUMMARY" / "read SUMMARY" / "failed to decode just-written frame"
-            guard let (ptr, after) = r.hexPointer(at: L.framer.count) else { return }
+            guard let (ptr, after) = r.hexPointer(at: L.framer.count) else { ev.kind = .h2Other; return }
             ev.connID = ptr
             let rest = r.from(after)
             // (Whether a frame was read is told by the end index: comparing the optional frame with nil copies it.)
             if rest.hasPrefix(L.wrote) {
                 ev.direction = .wrote
-                ev.kind = parseFrameSummary(rest.from(L.wrote.count), into: &ev.frame) > 0 ? .h2Frame : .h2FrameError
+                ev.kind = parseFrameSummary(rest.from(L.wrote.count), into: &ev) > 0 ? .h2Frame : .h2FrameError
             } else if rest.hasPrefix(L.read) {
                 ev.direction = .read
-                ev.kind = parseFrameSummary(rest.from(L.read.count), into: &ev.frame) > 0 ? .h2Frame : .h2FrameError
+                ev.kind = parseFrameSummary(rest.from(L.read.count), into: &ev) > 0 ? .h2Frame : .h2FrameError
             } else {
                 ev.kind = .h2FrameError; ev.direction = .wrote
             }
@@ -160,7 +161,7 @@ public struct GoLogLineParser: Sendable {
             let t = r.from(L.transport.count)
             if t.hasPrefix(L.received) {
                 ev.direction = .read
-                if parseFrameSummary(t.from(L.received.count), into: &ev.frame) > 0 { ev.kind = .h2Frame }
+                ev.kind = parseFrameSummary(t.from(L.received.count), into: &ev) > 0 ? .h2Frame : .h2Other
             } else if t.hasPrefix(L.encodingHeader) {
                 ev.kind = .h2HeaderEncode
                 header(t.from(L.encodingHeader.count), &ev)
@@ -211,13 +212,15 @@ public struct GoLogLineParser: Sendable {
                     ev.connID = ptr
                     let rest = t.from(after)
                     if let k = rest.find(L.processingFrame) {
-                        let end = parseFrameSummary(rest.from(k + L.processingFrame.count), into: &ev.frame)
+                        let end = parseFrameSummary(rest.from(k + L.processingFrame.count), into: &ev)
                         if end > 0 {
                             let tail = rest.from(k + L.processingFrame.count + end)
                             if tail.hasPrefix(Lit.colonSpace) { errors(tail.from(2), &ev, whole: true) }
                         }
                     }
                 }
+            } else {
+                ev.kind = .h2Other
             }
             return
         }
@@ -231,7 +234,7 @@ public struct GoLogLineParser: Sendable {
             let s = r.from(L.server.count)
             if s.hasPrefix(L.readFrame) {
                 ev.direction = .read
-                ev.kind = parseFrameSummary(s.from(L.readFrame.count), into: &ev.frame) > 0 ? .h2Frame : .h2ServerOther
+                ev.kind = parseFrameSummary(s.from(L.readFrame.count), into: &ev) > 0 ? .h2Frame : .h2ServerOther
             } else if s.hasPrefix(L.serverEncodingHeader) {
                 ev.kind = .h2HeaderEncode
                 header(s.from(L.serverEncodingHeader.count), &ev)
@@ -277,6 +280,7 @@ public struct GoLogLineParser: Sendable {
             return
         }
         if r.hasPrefix(L.tooManyControl) { ev.kind = .h2ServerOther; ev.role = .server; return }
+        ev.kind = .h2Other
         errors(r, &ev, whole: false)
     }
 
