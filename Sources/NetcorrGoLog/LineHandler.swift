@@ -13,7 +13,7 @@ struct LineHandler {
     var lastTs: Timestamp?
     var held: [LogEvent] = []
     /// Events ready to be taken.
-    var out: [LogEvent] = []
+    let out = EventQueue()
     var lineNumber = 0
     let emitUnknown: Bool
 
@@ -99,7 +99,7 @@ struct LineHandler {
                     h[k].ts = ts; h[k].tsSource = .interpolated
                     count(&h[k])
                 }
-                out.append(contentsOf: h)
+                for e in h { out.append(e) }
             }
             if keep {
                 count(&ev)
@@ -119,6 +119,14 @@ struct LineHandler {
         }
     }
 
+    /// The ready events in order, taken.
+    func takeReady() -> [LogEvent] {
+        var r: [LogEvent] = []
+        r.reserveCapacity(out.count)
+        while !out.isEmpty { r.append(out.takeFirst()) }
+        return r
+    }
+
     mutating func emit(_ e: LogEvent) {
         var e = e
         count(&e)
@@ -136,6 +144,56 @@ struct LineHandler {
         }
         kindTally.add(bits: withUnsafeBytes(of: &e.kind) { Tally<LogEventKind>.bits($0) }) { e.kind }
         if let k = e.errorKind { errorTally.add(k) }
+    }
+}
+
+/// Events waiting to be taken, first in first out, moved into and out of storage of their own: an array's
+/// append and pop checked it for uniqueness each time, and the pop copied the event twice more. Shared by
+/// copies of the handler, as the reader's open file is.
+final class EventQueue {
+    private var base: UnsafeMutablePointer<LogEvent>
+    private var capacity = 16
+    /// The events are those in `head..<tail`.
+    private var head = 0, tail = 0
+
+    init() { base = .allocate(capacity: capacity) }
+
+    deinit {
+        (base + head).deinitialize(count: tail - head)
+        base.deallocate()
+    }
+
+    var count: Int { tail - head }
+    var isEmpty: Bool { head == tail }
+
+    func append(_ e: consuming LogEvent) {
+        if tail == capacity { makeRoom() }
+        (base + tail).initialize(to: e)
+        tail += 1
+    }
+
+    /// The oldest event, taken (there is one). Not optional: through an optional it was copied three times more.
+    func takeFirst() -> LogEvent {
+        precondition(head < tail)
+        let at = head
+        head += 1
+        if head == tail { head = 0; tail = 0 }
+        return (base + at).move()
+    }
+
+    /// Room at the end: the events moved to the front, or into storage twice the size when they fill half.
+    private func makeRoom() {
+        let n = tail - head
+        if n > capacity / 2 {
+            let grown = UnsafeMutablePointer<LogEvent>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: base + head, count: n)
+            base.deallocate()
+            base = grown
+            capacity *= 2
+        } else {
+            base.moveInitialize(from: base + head, count: n)
+        }
+        head = 0; tail = n
     }
 }
 

@@ -36,8 +36,6 @@ public struct GoLogReader {
     private var lineOversized = false
     private var eof = false
     private var readError: GoLogError?
-    /// Several events at once (lines held for a time, released together), last first.
-    private var queue: [LogEvent] = []
 
     public init(path: String, options: GoLogOptions = GoLogOptions()) throws(GoLogError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -57,13 +55,7 @@ public struct GoLogReader {
 
     public mutating func next() -> LogEvent? {
         while true {
-            if let e = queue.popLast() { return e }
-            if lines.out.count == 1 { return lines.out.popLast() }
-            if !lines.out.isEmpty {
-                swap(&queue, &lines.out)
-                queue.reverse()
-                continue
-            }
+            if !lines.out.isEmpty { return lines.out.takeFirst() }
             if eof {
                 if !lines.held.isEmpty { lines.releaseHeld(); continue }
                 return nil
