@@ -54,14 +54,14 @@ public struct GoLogReader {
     public var error: GoLogError? { readError }
 
     public mutating func next() -> LogEvent? {
-        while true {
-            if !lines.out.isEmpty { return lines.out.takeFirst() }
+        while lines.out.isEmpty {
             if eof {
                 if !lines.held.isEmpty { lines.releaseHeld(); continue }
                 return nil
             }
             step()
         }
+        return lines.out.takeFirst()
     }
 
     /// Reads until a line gave an event, a chunk was used up, or the file ended.
