@@ -78,21 +78,25 @@ struct LineHandler {
         }
     }
 
-    /// Recognises the message and times the event (or holds it). The event is built and filled in a local and
-    /// moved into `out` (or `held`) once, or dropped there; it is counted from the local's fields (reading an
-    /// element of `out` copied the whole event, retaining and releasing every String in it).
+    /// Recognises the message and times the event (or holds it). The event is built and filled in the queue's
+    /// next slot and handed out by leaving it there; held, it is moved into `held`, dropped, destroyed in place
+    /// (a local moved into the queue was copied twice; reading an element of an array copied the whole event,
+    /// retaining and releasing every String in it).
     private mutating func add(_ m: Bytes, _ pre: GoLogPrefix) {
-        var ev = LogEvent(file: path, line: lineNumber, kind: .unknown, message: "")
-        parser.recognise(m, into: &ev, unknownMessage: emitUnknown)
-        ev.ts = pre.ts
-        ev.tsSource = pre.source
-        if pre.stdout != nil { ev.stream = pre.stream }   // (a fresh event's stream is nil already)
-        let isUnknown = isUnknownKind(ev.kind)
+        let ev = out.nextSlot()
+        ev.initialize(to: LogEvent(file: path, line: lineNumber, kind: .unknown, message: ""))
+        parser.recognise(m, into: &ev.pointee, unknownMessage: emitUnknown)
+        ev.pointee.ts = pre.ts
+        ev.pointee.tsSource = pre.source
+        if pre.stdout != nil { ev.pointee.stream = pre.stream }   // (a fresh event's stream is nil already)
+        let isUnknown = isUnknownKind(ev.pointee.kind)
         if isUnknown { counts.unknownLines += 1 }
         let keep = !isUnknown || emitUnknown
         if let ts = pre.ts {
             lastTs = ts
             if !held.isEmpty {
+                // The held events go first: this one leaves its slot for a while.
+                let e = ev.move()
                 var h: [LogEvent] = []
                 swap(&h, &held)
                 for k in h.indices {
@@ -100,22 +104,27 @@ struct LineHandler {
                     count(&h[k])
                 }
                 for e in h { out.append(e) }
+                out.nextSlot().initialize(to: e)
             }
             if keep {
-                count(&ev)
-                out.append(consume ev)
+                count(&out.nextSlot().pointee)
+                out.takeSlot()
+            } else {
+                out.nextSlot().deinitialize(count: 1)
             }
         } else if keep {
             if let lastTs {
-                ev.ts = lastTs; ev.tsSource = .interpolated
-                count(&ev)
-                out.append(consume ev)
+                ev.pointee.ts = lastTs; ev.pointee.tsSource = .interpolated
+                count(&ev.pointee)
+                out.takeSlot()
             } else if held.count < parser.options.maxHeldLines {
-                held.append(consume ev)
+                held.append(ev.move())
             } else {
-                count(&ev)
-                out.append(consume ev)
+                count(&ev.pointee)
+                out.takeSlot()
             }
+        } else {
+            ev.deinitialize(count: 1)
         }
     }
 
@@ -167,10 +176,19 @@ final class EventQueue {
     var isEmpty: Bool { head == tail }
 
     @inline(__always) func append(_ e: consuming LogEvent) {
-        if tail == capacity { makeRoom() }
-        (base + tail).initialize(to: e)
+        nextSlot().initialize(to: e)
         tail += 1
     }
+
+    /// The uninitialised storage after the last event (for an event built in place, then taken into the queue
+    /// by `takeSlot`, or moved out or destroyed there).
+    @inline(__always) func nextSlot() -> UnsafeMutablePointer<LogEvent> {
+        if tail == capacity { makeRoom() }
+        return base + tail
+    }
+
+    /// The event initialised at `nextSlot()` is the last one now.
+    @inline(__always) func takeSlot() { tail += 1 }
 
     /// The oldest event, taken (there is one). Not optional: through an optional it was copied once more.
     @inline(__always) func takeFirst() -> LogEvent {
