@@ -77,16 +77,35 @@ extension UnsafeBufferPointer where Element == UInt8 {
 
     /// "0x" followed by hex digits at `i`.
     func hexPointer(at i: Int) -> (UInt64, Int)? {
-        guard hasPrefix(Lit.zeroX, at: i) else { return nil }
+        guard hasPrefix(Lit.zeroX, at: i), let base = baseAddress else { return nil }
         var k = i + 2, v: UInt64 = 0
-        while k < count, let d = hexValue(self[k]) {
+        // (A digit by two subtractions, not `hexValue`'s optional: a pointer has twelve digits or so.)
+        while k < count {
+            let c = base[k]
+            var d = c &- 0x30
+            if d > 9 {
+                d = (c | 0x20) &- 0x61
+                guard d <= 5 else { break }
+                d += 10
+            }
             v = v << 4 | UInt64(d)
             k += 1
         }
         return k == i + 2 ? nil : (v, k)
     }
 
-    var string: String { String(decoding: self, as: UTF8.self) }
+    var string: String { utf8String(self) }
+}
+
+/// `String(decoding: b, as: UTF8.self)` (invalid UTF-8 repaired). Up to fifteen bytes, a small string (no
+/// storage), it is written in place: `String(decoding:)` took twice the instructions to make one.
+@inline(__always) func utf8String(_ b: Bytes) -> String {
+    guard b.count <= 15 else { return String(decoding: b, as: UTF8.self) }
+    guard let base = b.baseAddress, b.count > 0 else { return "" }
+    return String(unsafeUninitializedCapacity: b.count) { d in
+        UnsafeMutableRawPointer(d.baseAddress!).copyMemory(from: base, byteCount: b.count)
+        return b.count
+    }
 }
 
 @inline(__always) func hexValue(_ c: UInt8) -> UInt8? {
@@ -186,7 +205,7 @@ func lenientString(_ b: [UInt8]) -> String {
 
 func lenientString(_ b: Bytes) -> String {
     // (Not `String(validating:)` first: it is generic, not specialised here, and costs ~1000 instructions.)
-    if isPlainASCII(b) { return String(decoding: b, as: UTF8.self) }
+    if isPlainASCII(b) { return utf8String(b) }
     if let s = String(validating: b, as: UTF8.self) { return s }
     return String(String.UnicodeScalarView(b.map { Unicode.Scalar($0) }))
 }

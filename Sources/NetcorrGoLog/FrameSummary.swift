@@ -27,52 +27,70 @@ enum H2Names {
                                       "PRIORITY": 0x20])
 }
 
-/// Names and their numbers, found by their bytes: a small open-addressing table keyed by length, first and last
-/// byte (one or two probes), the bytes compared only on a key match.
+/// Names (1 to 24 bytes) and their numbers, found by their bytes: a small open-addressing table keyed by the
+/// bytes read as three words (one or two probes), an entry matched by comparing its length and words.
 struct NameTable<Value: Sendable>: Sendable {
-    /// Per entry: key (length, first and last byte), start of its bytes in `flat`, name and number.
-    private let keys: [UInt64], starts: [Int], flat: [UInt8], names: [String], values: [Value]
+    /// Per entry: length, the name's bytes as `words` reads them, name and number.
+    private struct Entry: Sendable {
+        var count: Int, w0: UInt64, w1: UInt64, w2: UInt64, name: String, value: Value
+    }
+    private let entries: [Entry]
     /// Entry index + 1 by slot (0: empty); 64 slots.
     private let slots: [UInt8]
 
     init(_ d: [String: Value]) {
-        let entries = d.map { (Array($0.key.utf8), $0.key, $0.value) }
-        precondition(entries.count < 32)
-        keys = entries.map { $0.0.withUnsafeBufferPointer { Self.key($0) } }
-        var starts: [Int] = [], flat: [UInt8] = []
-        for e in entries { starts.append(flat.count); flat += e.0 }
-        self.starts = starts; self.flat = flat
-        names = entries.map { $0.1 }; values = entries.map { $0.2 }
+        precondition(d.count < 32)
+        entries = d.map { name, value in
+            let b = Array(name.utf8)
+            precondition(b.count >= 1 && b.count <= 24)
+            let w = b.withUnsafeBufferPointer { Self.words($0.baseAddress!, b.count) }
+            return Entry(count: b.count, w0: w.0, w1: w.1, w2: w.2, name: name, value: value)
+        }
         var slots = [UInt8](repeating: 0, count: 64)
-        for (i, k) in keys.enumerated() {
-            var at = Self.slot(k)
+        for (i, e) in entries.enumerated() {
+            var at = Self.slot(e.count, e.w0)
             while slots[at] != 0 { at = (at + 1) & 63 }
             slots[at] = UInt8(i + 1)
         }
         self.slots = slots
     }
 
-    @inline(__always) private static func key(_ b: Bytes) -> UInt64 {
-        b.count == 0 ? 0 : UInt64(b.count) << 16 | UInt64(b[0]) << 8 | UInt64(b[b.count - 1])
+    /// `n` (1…24) bytes as three words that cover each byte: shorter than eight zero-padded in the first, up to
+    /// sixteen the first and last eight, longer the first, second and last eight. Equal for runs of one length
+    /// exactly when their bytes are equal.
+    @inline(__always) private static func words(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64, UInt64) {
+        let raw = UnsafeRawPointer(p)
+        if n < 8 {
+            var w: UInt64 = 0
+            for k in 0..<n { w |= UInt64(p[k]) << UInt64(8 * k) }
+            return (w, 0, 0)
+        }
+        let first = raw.loadUnaligned(as: UInt64.self), last = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        if n <= 16 { return (first, last, 0) }
+        return (first, raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self), last)
     }
 
-    @inline(__always) private static func slot(_ k: UInt64) -> Int {
-        Int(truncatingIfNeeded: (k &* 0x9e37_79b9_7f4a_7c15) >> 58)
+    @inline(__always) private static func slot(_ n: Int, _ w0: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((w0 ^ UInt64(truncatingIfNeeded: n)) &* 0x9e37_79b9_7f4a_7c15) >> 58)
     }
 
     func lookup(_ b: Bytes) -> (String, Value)? {
-        let k = Self.key(b)
-        var at = Self.slot(k)
-        while true {
-            let e = Int(slots[at])
-            guard e != 0 else { return nil }
-            // (The bytes of all entries in one array: an entry's own array was retained and released to be read.)
-            if keys[e - 1] == k, b.count == 0 || flat.withUnsafeBufferPointer({
-                b.hasPrefix($0.baseAddress! + starts[e - 1], count: b.count, at: 0)
-            }) {
-                return (names[e - 1], values[e - 1])
+        let n = b.count
+        guard n >= 1, n <= 24, let base = b.baseAddress else { return nil }
+        let w = Self.words(base, n)
+        var at = Self.slot(n, w.0)
+        // (Fields read in place: an entry copied out retained its name.)
+        return entries.withUnsafeBufferPointer { es in
+            slots.withUnsafeBufferPointer { slots in
+                while true {
+                    let e = Int(slots[at]) - 1
+                    guard e >= 0 else { return nil }
+                    if es[e].count == n && es[e].w0 == w.0 && es[e].w1 == w.1 && es[e].w2 == w.2 {
+                        return (es[e].name, es[e].value)
+                    }
+                    at = (at + 1) & 63
+                }
             }
-            at = (at + 1) & 63
         }
     }
 }
@@ -90,25 +108,33 @@ extension GoLogLineParser {
         return (b.sub(0, end).string, nil)
     }
 
-    /// Parses a frame summary into `f` (nil before; left nil when the text is not one) and returns the index
-    /// after it (0 when not one). Filled in place: a frame built here and returned was copied and destroyed (and
-    /// so was a local moved into `f`), and each `f!.field` access checked the optional.
+    /// Parses a frame summary into `ev.frame` (nil before; left nil when the text is not one) and returns the
+    /// index after it (0 when not one). Filled in a local and given to the event once: through `&ev.frame` (an
+    /// inout optional on the event's boxed property) it was read out, checked at each `f!.field` and copied
+    /// again into the box.
     @discardableResult
-    func parseFrameSummary(_ s: Bytes, into f: inout H2FrameSummary?) -> Int {
+    func parseFrameSummary(_ s: Bytes, into ev: inout LogEvent) -> Int {
         let typeEnd = s.tokenEnd(from: 0, stop: comma)
         guard typeEnd > 0, typeEnd <= 40 else { return 0 }
         let typeName: String, type: UInt8?
         if let (name, t) = H2Names.frameTypeTable.lookup(s.sub(0, typeEnd)) {
             typeName = name; type = t
         } else {
-            typeName = s.sub(0, typeEnd).string
-            let unk = "UNKNOWN_FRAME_TYPE_"
-            type = typeName.hasPrefix(unk) ? UInt8(typeName.dropFirst(unk.count)) : nil
-            guard type != nil || typeName.hasPrefix("UNKNOWN") else { return 0 }
+            let name = s.sub(0, typeEnd)
+            typeName = name.string
+            // "UNKNOWN_FRAME_TYPE_N" with one to three digits read from the bytes; anything else by the String.
+            if name.hasPrefix(F.unknownFrameType), let (v, end) = name.decimal(at: F.unknownFrameType.count),
+               end == name.count, end - F.unknownFrameType.count <= 3, v <= 255 {
+                type = UInt8(v)
+            } else {
+                let unk = "UNKNOWN_FRAME_TYPE_"
+                type = typeName.hasPrefix(unk) ? UInt8(typeName.dropFirst(unk.count)) : nil
+                guard type != nil || typeName.hasPrefix("UNKNOWN") else { return 0 }
+            }
         }
-        f = H2FrameSummary(typeName: typeName, type: type)
-        let end = fill(&f!, s, from: typeEnd)
-        if end == 0 { f = nil }
+        var f = H2FrameSummary(typeName: typeName, type: type)
+        let end = fill(&f, s, from: typeEnd)
+        if end > 0 { ev.frame = consume f }
         return end
     }
 
@@ -213,4 +239,5 @@ enum F {
     static let lastStream: StaticString = " LastStreamID=", errCode: StaticString = " ErrCode="
     static let debug: StaticString = " Debug="
     static let unknownErrorCode: StaticString = "unknown error code "
+    static let unknownFrameType: StaticString = "UNKNOWN_FRAME_TYPE_"
 }

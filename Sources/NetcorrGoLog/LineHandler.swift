@@ -13,7 +13,7 @@ struct LineHandler {
     var lastTs: Timestamp?
     var held: [LogEvent] = []
     /// Events ready to be taken.
-    var out: [LogEvent] = []
+    let out = EventQueue()
     var lineNumber = 0
     let emitUnknown: Bool
 
@@ -78,61 +78,140 @@ struct LineHandler {
         }
     }
 
-    /// Recognises the message and times the event (or holds it). The event is built and filled in a local and
-    /// moved into `out` (or `held`) once, or dropped there; it is counted from the local's fields (reading an
-    /// element of `out` copied the whole event, retaining and releasing every String in it).
+    /// Recognises the message and times the event (or holds it). The event is built and filled in the queue's
+    /// next slot and handed out by leaving it there; held, it is moved into `held`, dropped, destroyed in place
+    /// (a local moved into the queue was copied twice; reading an element of an array copied the whole event,
+    /// retaining and releasing every String in it).
     private mutating func add(_ m: Bytes, _ pre: GoLogPrefix) {
-        var ev = LogEvent(file: path, line: lineNumber, kind: .unknown, message: "")
-        parser.recognise(m, into: &ev, unknownMessage: emitUnknown)
-        ev.ts = pre.ts
-        ev.tsSource = pre.source
-        if let s = pre.stream { ev.stream = s }   // (a fresh event's stream is nil already)
-        let isUnknown = isUnknownKind(ev.kind)
+        let ev = out.nextSlot()
+        ev.initialize(to: LogEvent(file: path, line: lineNumber, kind: .unknown, message: ""))
+        parser.recognise(m, into: &ev.pointee, unknownMessage: emitUnknown)
+        ev.pointee.ts = pre.ts
+        ev.pointee.tsSource = pre.source
+        if pre.stdout != nil { ev.pointee.stream = pre.stream }   // (a fresh event's stream is nil already)
+        let isUnknown = isUnknownKind(ev.pointee.kind)
         if isUnknown { counts.unknownLines += 1 }
         let keep = !isUnknown || emitUnknown
         if let ts = pre.ts {
             lastTs = ts
             if !held.isEmpty {
-                for k in held.indices {
-                    held[k].ts = ts; held[k].tsSource = .interpolated
-                    count(held[k].tsSource, held[k].kind, held[k].errorKind)
+                // The held events go first: this one leaves its slot for a while.
+                let e = ev.move()
+                var h: [LogEvent] = []
+                swap(&h, &held)
+                for k in h.indices {
+                    h[k].ts = ts; h[k].tsSource = .interpolated
+                    count(&h[k])
                 }
-                out.append(contentsOf: held)
-                held.removeAll()
+                for e in h { out.append(e) }
+                out.nextSlot().initialize(to: e)
             }
             if keep {
-                count(ev.tsSource, ev.kind, ev.errorKind)
-                out.append(consume ev)
+                count(&out.nextSlot().pointee)
+                out.takeSlot()
+            } else {
+                out.nextSlot().deinitialize(count: 1)
             }
         } else if keep {
             if let lastTs {
-                ev.ts = lastTs; ev.tsSource = .interpolated
-                count(ev.tsSource, ev.kind, ev.errorKind)
-                out.append(consume ev)
+                ev.pointee.ts = lastTs; ev.pointee.tsSource = .interpolated
+                count(&ev.pointee)
+                out.takeSlot()
             } else if held.count < parser.options.maxHeldLines {
-                held.append(consume ev)
+                held.append(ev.move())
             } else {
-                count(ev.tsSource, ev.kind, ev.errorKind)
-                out.append(consume ev)
+                count(&ev.pointee)
+                out.takeSlot()
             }
+        } else {
+            ev.deinitialize(count: 1)
         }
     }
 
-    mutating func emit(_ e: LogEvent) {
-        count(e.tsSource, e.kind, e.errorKind)
-        out.append(e)
+    /// The ready events in order, taken.
+    func takeReady() -> [LogEvent] {
+        var r: [LogEvent] = []
+        r.reserveCapacity(out.count)
+        while !out.isEmpty { r.append(out.takeFirst()) }
+        return r
     }
 
-    /// Counts an event as handed out.
-    private mutating func count(_ source: LogTimestampSource, _ kind: LogEventKind, _ errorKind: GoErrorKind?) {
+    mutating func emit(_ e: LogEvent) {
+        var e = e
+        count(&e)
+        out.append(consume e)
+    }
+
+    /// Counts an event as handed out. (Inout, and the kind by its bits: passing the kinds copied them, a retain
+    /// and a release of each per event.)
+    @inline(__always) private mutating func count(_ e: inout LogEvent) {
         counts.events += 1
-        switch source {
+        switch e.tsSource {
         case .prefix, .run: counts.timestamped += 1
         case .interpolated: counts.interpolated += 1
         case .none: counts.untimed += 1
         }
-        kindTally.add(kind)
-        if let k = errorKind { errorTally.add(k) }
+        kindTally.add(bits: withUnsafeBytes(of: &e.kind) { Tally<LogEventKind>.bits($0) }) { e.kind }
+        if let k = e.errorKind { errorTally.add(k) }
+    }
+}
+
+/// Events waiting to be taken, first in first out, moved into and out of storage of their own: an array's
+/// append and pop checked it for uniqueness each time, and the pop copied the event twice more. Shared by
+/// copies of the handler, as the reader's open file is.
+final class EventQueue {
+    private var base: UnsafeMutablePointer<LogEvent>
+    private var capacity = 16
+    /// The events are those in `head..<tail`.
+    private var head = 0, tail = 0
+
+    init() { base = .allocate(capacity: capacity) }
+
+    deinit {
+        (base + head).deinitialize(count: tail - head)
+        base.deallocate()
+    }
+
+    var count: Int { tail - head }
+    var isEmpty: Bool { head == tail }
+
+    @inline(__always) func append(_ e: consuming LogEvent) {
+        nextSlot().initialize(to: e)
+        tail += 1
+    }
+
+    /// The uninitialised storage after the last event (for an event built in place, then taken into the queue
+    /// by `takeSlot`, or moved out or destroyed there).
+    @inline(__always) func nextSlot() -> UnsafeMutablePointer<LogEvent> {
+        if tail == capacity { makeRoom() }
+        return base + tail
+    }
+
+    /// The event initialised at `nextSlot()` is the last one now.
+    @inline(__always) func takeSlot() { tail += 1 }
+
+    /// The oldest event, taken (there is one). Not optional: through an optional it was copied once more.
+    @inline(__always) func takeFirst() -> LogEvent {
+        precondition(head < tail)
+        let at = head
+        head += 1
+        if head == tail { head = 0; tail = 0 }
+        return (base + at).move()
+    }
+
+    /// Room at the end: the events moved to the front, or into storage twice the size when they fill half.
+    private func makeRoom() {
+        let n = tail - head
+        if n > capacity / 2 {
+            let grown = UnsafeMutablePointer<LogEvent>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: base + head, count: n)
+            base.deallocate()
+            base = grown
+            capacity *= 2
+        } else {
+            base.moveInitialize(from: base + head, count: n)
+        }
+        head = 0; tail = n
     }
 }
 
@@ -141,8 +220,9 @@ struct LineHandler {
 struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
     private var keys: [Key] = [], bits: [(UInt64, UInt64)] = [], counts: [Int] = []
 
-    @inline(__always) private static func bits(_ k: Key) -> (UInt64, UInt64) {
-        withUnsafeBytes(of: k.rawValue) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+    /// A key's bits: the sixteen bytes of its String (`bytes` of the key or of its rawValue).
+    @inline(__always) static func bits(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        (bytes.load(as: UInt64.self), bytes.load(fromByteOffset: 8, as: UInt64.self))
     }
 
     /// Index + 1 of the key whose bits were last seen in each of 64 slots (picked by a hash of the bits): the
@@ -150,7 +230,11 @@ struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
     private var recent = [Int32](repeating: 0, count: 64)
 
     mutating func add(_ k: Key) {
-        let b = Self.bits(k)
+        add(bits: withUnsafeBytes(of: k.rawValue) { Self.bits($0) }) { k }
+    }
+
+    /// `add` of the key whose bits are `b`; `key` is asked for only when the bits were not seen last in their slot.
+    @inline(__always) mutating func add(bits b: (UInt64, UInt64), _ key: () -> Key) {
         let slot = Int(truncatingIfNeeded: ((b.0 ^ b.1 &* 0x9e37_79b9_7f4a_7c15) &* 0x9e37_79b9_7f4a_7c15) >> 58)
         let r = Int(recent.withUnsafeBufferPointer { $0[slot] }) - 1
         if r >= 0, bits.withUnsafeBufferPointer({ $0[r] == b }) { counts[r] += 1; return }
@@ -159,6 +243,10 @@ struct Tally<Key: RawRepresentable & Hashable> where Key.RawValue == String {
             return -1
         }
         if hit >= 0 { counts[hit] += 1; recent[slot] = Int32(hit + 1); return }
+        addSlow(key(), b, slot)
+    }
+
+    private mutating func addSlow(_ k: Key, _ b: (UInt64, UInt64), _ slot: Int) {
         for i in keys.indices where keys[i] == k { counts[i] += 1; return }
         keys.append(k); bits.append(b); counts.append(1)
         recent[slot] = Int32(keys.count)

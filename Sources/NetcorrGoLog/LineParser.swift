@@ -90,9 +90,9 @@ public struct GoLogLineParser: Sendable {
         ev.kind = .netdnsConf
         if r.hasPrefix(L.confVal) {
             // "confVal.netCgo = false  netGo = true"
-            let cgo = r.find(L.netCgo).map { r.sub($0 + 9, r.tokenEnd(from: $0 + 9)).string }
-            let go = r.find(L.netGo).map { r.sub($0 + 8, r.tokenEnd(from: $0 + 8)).string }
-            ev.resolver = "netCgo=\(cgo ?? "?") netGo=\(go ?? "?")"
+            let cgo = r.find(L.netCgo).map { r.sub($0 + 9, r.tokenEnd(from: $0 + 9)) }
+            let go = r.find(L.netGo).map { r.sub($0 + 8, r.tokenEnd(from: $0 + 8)) }
+            ev.resolver = confValText(cgo, go)
             return
         }
         if let open = r.firstIndex(of: 0x28), open < 32, r.sub(0, open).contains(L.lookupOrder) {
@@ -114,22 +114,43 @@ public struct GoLogLineParser: Sendable {
         }
     }
 
+    /// "netCgo=C netGo=G" ("?" for a missing value), put together from the bytes (String interpolation cost a
+    /// thousand instructions). ASCII values only; others as before, which repairs each value on its own.
+    private func confValText(_ cgo: Bytes?, _ go: Bytes?) -> String {
+        let q: StaticString = "?", a: StaticString = "netCgo=", b: StaticString = " netGo="
+        let c = cgo ?? Bytes(start: q.utf8Start, count: q.count), g = go ?? Bytes(start: q.utf8Start, count: q.count)
+        guard isPlainASCII(c), isPlainASCII(g) else { return "netCgo=\(c.string) netGo=\(g.string)" }
+        let n = a.count + c.count + b.count + g.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { t in
+            var k = 0
+            func put(_ part: Bytes) {
+                if let p = part.baseAddress, part.count > 0 {
+                    UnsafeMutableRawPointer(t.baseAddress! + k).copyMemory(from: p, byteCount: part.count)
+                }
+                k += part.count
+            }
+            put(Bytes(start: a.utf8Start, count: a.count)); put(c); put(Bytes(start: b.utf8Start, count: b.count)); put(g)
+            return utf8String(Bytes(start: t.baseAddress!, count: n))
+        }
+    }
+
     // MARK: http2debug
 
+    /// (Each path sets the kind once, `h2Other` where nothing more is known: every assignment of a kind retains
+    /// the new one's name and releases the old.)
     private func classifyHTTP2(_ r: Bytes, _ ev: inout LogEvent) {
-        ev.kind = .h2Other
         if r.hasPrefix(L.framer) {
             // "Framer 0x…: wrote SUMMARY" / "read SUMMARY" / "failed to decode just-written frame"
-            guard let (ptr, after) = r.hexPointer(at: L.framer.count) else { return }
+            guard let (ptr, after) = r.hexPointer(at: L.framer.count) else { ev.kind = .h2Other; return }
             ev.connID = ptr
             let rest = r.from(after)
             // (Whether a frame was read is told by the end index: comparing the optional frame with nil copies it.)
             if rest.hasPrefix(L.wrote) {
                 ev.direction = .wrote
-                ev.kind = parseFrameSummary(rest.from(L.wrote.count), into: &ev.frame) > 0 ? .h2Frame : .h2FrameError
+                ev.kind = parseFrameSummary(rest.from(L.wrote.count), into: &ev) > 0 ? .h2Frame : .h2FrameError
             } else if rest.hasPrefix(L.read) {
                 ev.direction = .read
-                ev.kind = parseFrameSummary(rest.from(L.read.count), into: &ev.frame) > 0 ? .h2Frame : .h2FrameError
+                ev.kind = parseFrameSummary(rest.from(L.read.count), into: &ev) > 0 ? .h2Frame : .h2FrameError
             } else {
                 ev.kind = .h2FrameError; ev.direction = .wrote
             }
@@ -140,7 +161,7 @@ public struct GoLogLineParser: Sendable {
             let t = r.from(L.transport.count)
             if t.hasPrefix(L.received) {
                 ev.direction = .read
-                if parseFrameSummary(t.from(L.received.count), into: &ev.frame) > 0 { ev.kind = .h2Frame }
+                ev.kind = parseFrameSummary(t.from(L.received.count), into: &ev) > 0 ? .h2Frame : .h2Other
             } else if t.hasPrefix(L.encodingHeader) {
                 ev.kind = .h2HeaderEncode
                 header(t.from(L.encodingHeader.count), &ev)
@@ -191,13 +212,15 @@ public struct GoLogLineParser: Sendable {
                     ev.connID = ptr
                     let rest = t.from(after)
                     if let k = rest.find(L.processingFrame) {
-                        let end = parseFrameSummary(rest.from(k + L.processingFrame.count), into: &ev.frame)
+                        let end = parseFrameSummary(rest.from(k + L.processingFrame.count), into: &ev)
                         if end > 0 {
                             let tail = rest.from(k + L.processingFrame.count + end)
                             if tail.hasPrefix(Lit.colonSpace) { errors(tail.from(2), &ev, whole: true) }
                         }
                     }
                 }
+            } else {
+                ev.kind = .h2Other
             }
             return
         }
@@ -211,7 +234,7 @@ public struct GoLogLineParser: Sendable {
             let s = r.from(L.server.count)
             if s.hasPrefix(L.readFrame) {
                 ev.direction = .read
-                ev.kind = parseFrameSummary(s.from(L.readFrame.count), into: &ev.frame) > 0 ? .h2Frame : .h2ServerOther
+                ev.kind = parseFrameSummary(s.from(L.readFrame.count), into: &ev) > 0 ? .h2Frame : .h2ServerOther
             } else if s.hasPrefix(L.serverEncodingHeader) {
                 ev.kind = .h2HeaderEncode
                 header(s.from(L.serverEncodingHeader.count), &ev)
@@ -257,6 +280,7 @@ public struct GoLogLineParser: Sendable {
             return
         }
         if r.hasPrefix(L.tooManyControl) { ev.kind = .h2ServerOther; ev.role = .server; return }
+        ev.kind = .h2Other
         errors(r, &ev, whole: false)
     }
 

@@ -43,9 +43,7 @@ public struct LogFollower {
         checkRotation()
         if fd < 0 { openFile() }
         if fd >= 0 { readNew() }
-        let r = lines.out
-        lines.out.removeAll(keepingCapacity: true)
-        return r
+        return lines.takeReady()
     }
 
     /// The end: reads what is left, takes an unterminated last line as a line, releases held lines, closes.
@@ -54,8 +52,7 @@ public struct LogFollower {
         if !pending.isEmpty || pendingOversized { flushPendingLine() }
         lines.releaseHeld()
         if fd >= 0 { close(fd); fd = -1 }
-        r += lines.out
-        lines.out.removeAll()
+        r += lines.takeReady()
         return r
     }
 

@@ -5,7 +5,10 @@ public struct GoLogPrefix: Hashable, Sendable {
     public var ts: Timestamp?
     public var source: LogTimestampSource
     /// "stdout"/"stderr" from a CRI prefix.
-    public var stream: String?
+    public var stream: String? { stdout.map { $0 ? "stdout" : "stderr" } }
+    /// Which stream a CRI prefix named, if any. (Not a String: one made every prefix's copy and destruction
+    /// retain and release it.)
+    var stdout: Bool?
     /// CRI "P": a fragment to be joined to the following line(s) up to an "F".
     public var partial: Bool
     /// Whether the outermost prefix was CRI.
@@ -156,7 +159,7 @@ extension GoLogLineParser {
     /// the outermost time.
     public mutating func splitPrefix(_ p: UnsafeBufferPointer<UInt8>) -> GoLogPrefix {
         // Locals, put together at the end (a GoLogPrefix var mutated in the loop was copied on return).
-        var ts0: Timestamp? = nil, source = LogTimestampSource.none, stream: String? = nil
+        var ts0: Timestamp? = nil, source = LogTimestampSource.none, stdout: Bool? = nil
         var partial = false, cri = false
         var i = 0
         var rounds = 0
@@ -166,10 +169,10 @@ extension GoLogLineParser {
             if c0 == 0x7b {                                  // '{': JSON line
                 if let (ts, msg) = parseJSON(p.from(i)) {
                     if ts0 == nil, let ts { ts0 = ts; source = .prefix }
-                    return GoLogPrefix(ts: ts0, source: source, stream: stream, partial: partial, cri: cri,
+                    return GoLogPrefix(ts: ts0, source: source, stdout: stdout, partial: partial, cri: cri,
                                        messageStart: 0, jsonMessage: msg)
                 }
-                return GoLogPrefix(ts: ts0, source: source, stream: stream, partial: partial, cri: cri, messageStart: 0)
+                return GoLogPrefix(ts: ts0, source: source, stdout: stdout, partial: partial, cri: cri, messageStart: 0)
             }
             guard c0 &- 0x30 <= 9, i + 4 < p.count else { break }
             // The date's separator tells the stamps apart ('-': RFC 3339, '/': Go's log package).
@@ -180,7 +183,7 @@ extension GoLogLineParser {
                 if rounds == 1, p.hasPrefix(Self.stdoutLit, at: j) || p.hasPrefix(Self.stderrLit, at: j),
                    j + 8 < p.count, p[j + 7] == 0x46 || p[j + 7] == 0x50, p[j + 8] == sp {
                     cri = true
-                    stream = p[j + 3] == 0x6f ? "stdout" : "stderr"
+                    stdout = p[j + 3] == 0x6f
                     partial = p[j + 7] == 0x50
                     j += 9
                 } else if end >= 5, p[end - 5] == 0x2b || p[end - 5] == 0x2d, digits(p, end - 4, 4) != nil,
@@ -206,7 +209,7 @@ extension GoLogLineParser {
             // Go log with only a time ("15:04:05.000000 ", Ltime without Ldate): no date, keep the line.
             break
         }
-        return GoLogPrefix(ts: ts0, source: source, stream: stream, partial: partial, cri: cri, messageStart: i)
+        return GoLogPrefix(ts: ts0, source: source, stdout: stdout, partial: partial, cri: cri, messageStart: i)
     }
 
     /// journald short-iso-precise: "HOST IDENT[PID]: " after the time. Index after it, or nil.

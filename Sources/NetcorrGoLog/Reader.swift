@@ -36,8 +36,6 @@ public struct GoLogReader {
     private var lineOversized = false
     private var eof = false
     private var readError: GoLogError?
-    /// Several events at once (lines held for a time, released together), last first.
-    private var queue: [LogEvent] = []
 
     public init(path: String, options: GoLogOptions = GoLogOptions()) throws(GoLogError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -56,20 +54,14 @@ public struct GoLogReader {
     public var error: GoLogError? { readError }
 
     public mutating func next() -> LogEvent? {
-        while true {
-            if let e = queue.popLast() { return e }
-            if lines.out.count == 1 { return lines.out.popLast() }
-            if !lines.out.isEmpty {
-                swap(&queue, &lines.out)
-                queue.reverse()
-                continue
-            }
+        while lines.out.isEmpty {
             if eof {
                 if !lines.held.isEmpty { lines.releaseHeld(); continue }
                 return nil
             }
             step()
         }
+        return lines.out.takeFirst()
     }
 
     /// Reads until a line gave an event, a chunk was used up, or the file ended.
@@ -144,30 +136,39 @@ let runHeader: StaticString = "# netcorr run"
     return UnsafeRawPointer(r) - UnsafeRawPointer(base)
 }
 
-/// No byte >= 0x80 and no NUL (sixteen bytes at a time, one test at the end; a line shorter than eight bytes
-/// byte by byte, a longer one's last word overlapping the words before).
+/// No byte >= 0x80 and no NUL: sixteen bytes a lane each, thirty-two at a time (a line's last sixteen overlapping
+/// the ones before), one test at the end; a line shorter than sixteen bytes in two words, or byte by byte.
 @inline(__always) func isPlainASCII(_ b: Bytes) -> Bool {
     guard let base = b.baseAddress else { return true }
-    guard b.count >= 8 else {
-        for i in 0..<b.count where b[i] >= 0x80 || b[i] == 0 { return false }
-        return true
-    }
     let raw = UnsafeRawPointer(base)
-    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-    // A byte >= 0x80 sets its high bit in `w`, a NUL its high bit in `(w - ones) & ~w`.
-    @inline(__always) func flags(_ at: Int) -> UInt64 {
-        let w = raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-        return w | ((w &- ones) & ~w)
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    guard b.count >= 16 else {
+        guard b.count >= 8 else {
+            for i in 0..<b.count where b[i] &- 1 >= 0x7f { return false }
+            return true
+        }
+        // A byte >= 0x80 sets its high bit in `w`, a NUL its high bit in `(w - ones) & ~w`.
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let w0 = raw.loadUnaligned(as: UInt64.self), w1 = raw.loadUnaligned(fromByteOffset: b.count - 8, as: UInt64.self)
+        return (w0 | ((w0 &- ones) & ~w0) | w1 | ((w1 &- ones) & ~w1)) & highs == 0
     }
-    var bad: UInt64 = 0
+    // Per lane (no borrow between lanes): a byte >= 0x80 or a NUL sets the high bit of `v | (v - 1)`.
+    let one = SIMD16<UInt8>(repeating: 1)
+    @inline(__always) func flags(_ at: Int) -> SIMD16<UInt8> {
+        let v = raw.loadUnaligned(fromByteOffset: at, as: SIMD16<UInt8>.self)
+        return v | (v &- one)
+    }
+    var bad = SIMD16<UInt8>(repeating: 0)
     var i = 0
-    while i + 16 <= b.count {
-        bad |= flags(i) | flags(i + 8)
-        i += 16
+    while i + 32 <= b.count {
+        bad |= flags(i) | flags(i + 16)
+        i += 32
     }
-    if i + 8 <= b.count { bad |= flags(i) }
-    bad |= flags(b.count - 8)
-    return bad & highs == 0
+    if i + 16 <= b.count { bad |= flags(i) }
+    bad |= flags(b.count - 16)
+    // (Read as two words: a reduction over the lanes was a call.)
+    let halves = unsafeBitCast(bad, to: (UInt64, UInt64).self)
+    return (halves.0 | halves.1) & highs == 0
 }
 
 extension GoLogReader: Sequence, IteratorProtocol {

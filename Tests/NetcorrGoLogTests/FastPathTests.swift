@@ -27,9 +27,10 @@ import Testing
         }
     }
 
-    /// ASCII check eight bytes at a time: a high byte or a NUL found at every offset.
+    /// ASCII check sixteen bytes a lane, two lanes a step (words or bytes for short lines): a high byte or a NUL
+    /// found at every offset, in every length the steps and the overlapping last lane cover.
     @Test func plainASCIIAtEveryOffset() {
-        for n in 0..<20 {
+        for n in 0..<80 {
             let clean = [UInt8](repeating: 0x61, count: n)
             #expect(clean.withUnsafeBufferPointer { isPlainASCII($0) })
             for k in 0..<n {
@@ -91,5 +92,83 @@ import Testing
             #expect(g == x)
             if g != x { break }
         }
+    }
+
+    /// Small strings written in place: as `String(decoding:)`, invalid UTF-8 included.
+    @Test func smallStringsAsDecoding() {
+        let samples: [[UInt8]] = [[], [0x61], Array("fifteen bytes!!".utf8), Array("sixteen bytes!!!".utf8),
+                                  [0x61, 0xff, 0x62], [0xc3], [0xc3, 0xa9], [0xe2, 0x82], [0xf0, 0x9f, 0x98, 0x80, 0x41],
+                                  [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]]
+        for b in samples {
+            let s = b.withUnsafeBufferPointer { utf8String($0) }
+            #expect(s == String(decoding: b, as: UTF8.self), "\(b)")
+            #expect(Array(s.utf8) == Array(String(decoding: b, as: UTF8.self).utf8), "\(b)")
+        }
+    }
+
+    /// Name tables: every name found with its number, nothing else found (other lengths, one byte changed).
+    @Test func nameTablesFindTheirNamesOnly() {
+        func check<V: Equatable & Sendable>(_ d: [String: V], _ t: NameTable<V>) {
+            for (name, value) in d {
+                let b = Array(name.utf8)
+                let hit = b.withUnsafeBufferPointer { t.lookup($0) }
+                #expect(hit?.0 == name && hit?.1 == value, "\(name)")
+                for k in b.indices {
+                    var c = b
+                    c[k] ^= 0x20
+                    let s = String(decoding: c, as: UTF8.self)
+                    #expect(d[s] != nil || c.withUnsafeBufferPointer { t.lookup($0) } == nil, "\(s)")
+                }
+                for c in [Array(b.dropLast()), b + [0x5f], [0x5f] + b] {
+                    let s = String(decoding: c, as: UTF8.self)
+                    #expect(d[s] != nil || c.withUnsafeBufferPointer { t.lookup($0) } == nil, "\(s)")
+                }
+            }
+            #expect([UInt8]().withUnsafeBufferPointer { t.lookup($0) } == nil)
+            #expect(Array("A_NAME_LONGER_THAN_TWENTY_FOUR".utf8).withUnsafeBufferPointer { t.lookup($0) } == nil)
+        }
+        check(H2Names.frameTypes, H2Names.frameTypeTable)
+        check(H2Names.settings, H2Names.settingTable)
+        check(H2Names.errorCodes, H2Names.errorCodeTable)
+    }
+
+    /// "0x…" pointers read digit by digit as `hexValue` reads them.
+    @Test func hexPointersAsHexValue() {
+        for t in ["0xc000194000", "0xC0FFEE", "0x", "0xg", "0x0", "0xffffffffffffffff", "0x1ffffffffffffffff", "0xaf:",
+                  "0x09AFaf/", "0x@", "0x`", "0xG", "x0", ""] {
+            let b = Array(t.utf8)
+            var k = 2, v: UInt64 = 0
+            while k < b.count, let d = hexValue(b[k]) { v = v << 4 | UInt64(d); k += 1 }
+            let want: (UInt64, Int)? = t.hasPrefix("0x") && k > 2 ? (v, k) : nil
+            let got = b.withUnsafeBufferPointer { $0.hexPointer(at: 0) }
+            #expect(got?.0 == want?.0 && got?.1 == want?.1, "\(t)")
+        }
+    }
+
+    /// The ready events' queue: first in first out while it grows and moves its events to the front; events
+    /// left in it are released with it.
+    @Test func eventQueueKeepsOrder() {
+        let q = EventQueue()
+        var next = 0, taken = 0
+        for round in 0..<200 {
+            for _ in 0..<(round % 7 + 1) {
+                q.append(LogEvent(file: "f", line: next, kind: .unknown, message: "message \(next) of some length"))
+                next += 1
+            }
+            for _ in 0..<(round % 5) where !q.isEmpty {
+                let e = q.takeFirst()
+                #expect(e.line == taken && e.message == "message \(taken) of some length")
+                taken += 1
+            }
+            #expect(q.count == next - taken)
+        }
+        while !q.isEmpty {
+            #expect(q.takeFirst().line == taken)
+            taken += 1
+        }
+        #expect(taken == next)
+        let left = EventQueue()
+        for i in 0..<40 { left.append(LogEvent(file: "f", line: i, kind: .unknown, message: String(repeating: "x", count: 40))) }
+        _ = left.takeFirst()
     }
 }
