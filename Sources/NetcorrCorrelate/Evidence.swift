@@ -192,7 +192,7 @@ public struct Evidence: EventSink {
         s.settle()
         s.open -= 1
         if answered {
-            if t.queryTS <= s.hotUntil && s.related(asciiLowercased(t.qname), at: t.queryTS) {
+            if s.hotAndRelated(t.qname, at: t.queryTS) {
                 keep(t)
                 if noData { s.failed(asciiLowercased(t.qname), until: (t.responseTS ?? t.queryTS) + limits.dnsContext) }
             } else {
@@ -252,7 +252,8 @@ public struct Evidence: EventSink {
         }
         let pen = s.pen
         s.pen = []
-        if s.saturated && pen.contains(where: { $0.answers == 0 }) {
+        // (Past the usual case above, some held answer has no address.)
+        if s.saturated {
             // More names than the key follows: which answer completes which is not known, so all are kept.
             for n in pen where n.answers == 0 { s.failed(asciiLowercased(n.qname), until: (n.responseTS ?? n.queryTS) + limits.dnsContext) }
             for p in pen { keep(p) }
@@ -606,7 +607,8 @@ struct DNSKeyState {
     }
 
     /// Whether an answer for `name` asked at `ts` may belong to a failing lookup of this key: `related` (of the
-    /// lower-cased name) after `settle`, read in place (a read of a state in the table copied it whole).
+    /// lower-cased name) after `settle`, in place (a read of a state in the table copied it whole). The fold's one
+    /// test of an answer against the key's failures, on the held-answer path and the slow one.
     mutating func hotAndRelated(_ name: String, at ts: Timestamp) -> Bool {
         guard ts <= hotUntil else { return false }
         settle()
